@@ -1,0 +1,75 @@
+"""Readers that turn PDF, DOCX and text files into a :class:`ParsedDocument`.
+
+The reader is chosen by sniffing the bytes, not by the file name: plans
+arrive renamed, without extensions, or as ``.txt`` files that are really
+Word documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from models.document import ParsedDocument, SourceInfo, SourceFormat
+from pipeline.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
+
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+"""A plain-text plan is at most a few hundred kB; anything this big is not one."""
+
+DOCUMENT_SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".html", ".htm", ".doc", ""}
+"""Suffixes a folder walk picks up (the content is still sniffed)."""
+
+
+def sniff(data: bytes) -> str:
+    """Name the container format of ``data``: pdf, docx, ole, zip, image or text."""
+    head = data[:8]
+    if data[:1024].lstrip().startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if b"word/" in data[:65536] or b"[Content_Types].xml" in data[:65536] else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")):
+        return "image"
+    return "text"
+
+
+def source_info(path: Path, data: bytes, fmt: SourceFormat, **extra: object) -> SourceInfo:
+    return SourceInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt, **extra)  # type: ignore[arg-type]
+
+
+def read_document(path: str | Path) -> ParsedDocument:
+    """Read one file of any supported kind; raise :class:`IngestError` with a clear reason."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(path, "no such file")
+    if path.is_dir():
+        raise IngestError(path, "is a folder, not a document")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
+    if not data.strip():
+        raise EmptyDocumentError(path, "file is empty")
+    kind = sniff(data)
+    if kind == "pdf":
+        from pipeline.ingest.pdf import read_pdf
+
+        return read_pdf(path, data)
+    if kind == "docx":
+        from pipeline.ingest.docx import read_docx
+
+        return read_docx(path, data)
+    if kind == "ole":
+        raise UnsupportedFormatError(
+            path, "legacy Word .doc (OLE) file: convert it to .docx (libreoffice --convert-to docx) first"
+        )
+    if kind == "zip":
+        raise UnsupportedFormatError(path, "a ZIP archive that is not a Word .docx document")
+    if kind == "image":
+        raise UnsupportedFormatError(path, "an image, not a document (scan it into a PDF to have it OCR-ed)")
+    if len(data) > MAX_TEXT_BYTES:
+        raise UnsupportedFormatError(path, f"{len(data) // (1024 * 1024)} MB of non-PDF, non-DOCX data: not a plan")
+    from pipeline.ingest.text import read_text
+
+    return read_text(path, data)

@@ -1,0 +1,107 @@
+"""Assemble ``content`` and its ``blocks`` so spans are right by construction.
+
+Every reader appends blocks through one :class:`ContentBuilder`; the builder
+owns the separators, so ``content[block.span[0]:block.span[1]]`` is the block
+text for every reader, and table cells carry their own spans.
+"""
+
+from __future__ import annotations
+
+from models.document import Block, BlockKind, ParsedDocument, SourceInfo, TableCell
+from pipeline.ingest.normalize import clean_inline
+
+CELL_SEPARATOR = " | "
+BLOCK_SEPARATOR = "\n\n"
+ROW_SEPARATOR = "\n"
+
+
+class ContentBuilder:
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._length = 0
+        self.blocks: list[Block] = []
+
+    def _append(self, text: str, joined_to_previous_row: bool) -> int:
+        if self._parts:
+            separator = ROW_SEPARATOR if joined_to_previous_row else BLOCK_SEPARATOR
+            self._parts.append(separator)
+            self._length += len(separator)
+        start = self._length
+        self._parts.append(text)
+        self._length += len(text)
+        return start
+
+    def add(
+        self,
+        text: str,
+        kind: BlockKind = "paragraph",
+        *,
+        page: int | None = None,
+        marker: str | None = None,
+        level: int | None = None,
+        bold: bool = False,
+        centered: bool = False,
+    ) -> Block | None:
+        """Append one block; blank text is dropped (returns None)."""
+        text = clean_inline(text)
+        if not text:
+            return None
+        start = self._append(text, joined_to_previous_row=False)
+        block = Block(
+            kind=kind,
+            span=(start, start + len(text)),
+            page=page,
+            marker=marker,
+            level=level,
+            bold=bold,
+            centered=centered,
+        )
+        self.blocks.append(block)
+        return block
+
+    def add_row(
+        self,
+        cells: list[str],
+        *,
+        table: int,
+        page: int | None = None,
+        header: bool = False,
+        col_spans: list[int] | None = None,
+    ) -> Block | None:
+        """Append one table row; cells are joined with `` | `` and keep their spans."""
+        cleaned = [clean_inline(cell) for cell in cells]
+        if not any(cleaned):
+            return None
+        previous = self.blocks[-1] if self.blocks else None
+        same_table = previous is not None and previous.kind == "table_row" and previous.table == table
+        row_text = CELL_SEPARATOR.join(cleaned)
+        start = self._append(row_text, joined_to_previous_row=same_table)
+        table_cells: list[TableCell] = []
+        offset = start
+        for index, cell in enumerate(cleaned):
+            table_cells.append(
+                TableCell(
+                    text=cell,
+                    span=(offset, offset + len(cell)),
+                    col=index,
+                    col_span=(col_spans[index] if col_spans else 1),
+                )
+            )
+            offset += len(cell) + len(CELL_SEPARATOR)
+        block = Block(
+            kind="table_row",
+            span=(start, start + len(row_text)),
+            page=page,
+            table=table,
+            header=header,
+            cells=table_cells,
+        )
+        self.blocks.append(block)
+        return block
+
+    @property
+    def content(self) -> str:
+        return "".join(self._parts)
+
+    def build(self, source: SourceInfo) -> ParsedDocument:
+        return ParsedDocument(source=source, content=self.content, blocks=self.blocks)
