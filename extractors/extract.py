@@ -1,10 +1,22 @@
-"""Run the extractors over a ParsedDocument in their dependency order."""
+"""Run the extractors over a ParsedDocument in their dependency order.
+
+structure → metadata → references → agencies → dates → tasks → targets, as
+DESIGN.md lays out; each step is a pure function of the document and of the
+steps before it.
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from models.document import Extraction, ParsedDocument
+from extractors.agencies import find_mentions
+from extractors.dates import find_time_expressions, flag_anomalies, task_window
+from extractors.metadata import extract_metadata
+from extractors.references import citation_spans, extract_references
+from extractors.structure import build_outline, extract_sections
+from extractors.targets import extract_targets
+from extractors.tasks import build_tasks, segment_tasks
+from models.document import Extraction, ParsedDocument, Span, Task, TimeExpression
 
 
 def pipeline_version() -> str:
@@ -14,11 +26,55 @@ def pipeline_version() -> str:
         return "0+unknown"
 
 
+def _inside(span: Span, spans: list[Span]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
+
+
+def _date_task(task: Task, time_spans: list[Span], times: list[TimeExpression], issued) -> Task:
+    own = [t for t in times if _inside(t.span, time_spans)]
+    milestones = []
+    for milestone in task.milestones:
+        found = [t for t in times if _inside(t.span, [milestone.span])]
+        start, due, _ = task_window(found) if found else (None, None, None)
+        milestones.append(milestone.model_copy(update={"start": start, "due": due}))
+    milestone_times = [t for t in times if any(_inside(t.span, [m.span]) for m in task.milestones)]
+    start, due, recurrence = task_window(own + [t for t in milestone_times if t not in own])
+    flags = flag_anomalies(issued, due, [(m.text, m.due) for m in milestones])
+    return task.model_copy(
+        update={"start": start, "due": due, "recurrence": recurrence, "milestones": milestones, "flags": flags}
+    )
+
+
 def extract(parsed: ParsedDocument) -> Extraction:
     """Build the Extraction of one document (pure: no I/O, no database)."""
+    content = parsed.content
+    outline = build_outline(parsed)
+    meta = extract_metadata(parsed)
+    references = extract_references(parsed, meta.number)
+    cited = citation_spans(content)
+    year = meta.issued_date.year if meta.issued_date else None
+    mentions = find_mentions(content, 0, province=meta.province)
+    times = [t for t in find_time_expressions(content, 0, default_year=year) if not _inside(t.span, cited)]
+    drafts = segment_tasks(parsed, mentions, outline)
+    tasks = [
+        _date_task(task, draft.time_spans, times, meta.issued_date)
+        for task, draft in zip(build_tasks(parsed, drafts, mentions), drafts, strict=True)
+    ]
+    targets = extract_targets(parsed, default_year=year)
+    linked = []
+    for target in targets:
+        owner = next((i for i, t in enumerate(tasks) if _inside(target.span, [t.span])), None)
+        linked.append(target.model_copy(update={"task": owner}))
     return Extraction(
         source=parsed.source,
-        content=parsed.content,
+        content=content,
         blocks=parsed.blocks,
+        document=meta,
+        references=references,
+        sections=extract_sections(parsed, outline),
+        tasks=tasks,
+        targets=linked,
+        agencies=mentions,
+        dates=times,
         pipeline_version=pipeline_version(),
     )

@@ -1,9 +1,253 @@
-"""Database and analyst commands (ingest, db, query, export, timeline)."""
+"""Database and analyst commands: ``ingest``, ``db upgrade|current``, ``query``, ``export``, ``timeline``.
+
+Every command takes ``--db URL`` (else ``KEHOACH_DB``, else
+``data/processed/kehoach.db``); messages go to stderr, data to stdout, and
+a user mistake is one ``kehoach: …`` line with a documented exit code.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK, EXIT_USAGE
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL or SQLite file (default: $KEHOACH_DB, else data/processed/kehoach.db)."),
+]
+
+db_app = typer.Typer(help="Create or inspect the database schema.", no_args_is_help=True)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"kehoach: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _engine(db: str | None, *, read_only: bool = False):  # noqa: ANN202 - sqlalchemy Engine
+    from pipeline.db import DatabaseError, make_engine, resolve_url
+
+    try:
+        return make_engine(resolve_url(db), read_only=read_only)
+    except DatabaseError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _stdout() -> Console:
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
+    db: DbOption = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Extraction processes (default: CPU count; 1 = in-process).")
+    ] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+) -> None:
+    """Read plans and store them in the database (skips unchanged files, replaces changed ones).
+
+    Example: kehoach ingest data/raw --db postgresql://kehoach@localhost/kehoach --workers 2
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from pipeline.db import describe
+    from pipeline.discover import discover
+    from pipeline.run import ingest_files
+
+    files, missing = discover(paths)
+    for path in missing:
+        typer.echo(f"kehoach: {path}: no such file or folder", err=True)
+    if not files:
+        if not missing:
+            typer.echo("kehoach: no documents found in " + ", ".join(map(str, paths)), err=True)
+        raise typer.Exit(EXIT_MISSING_PATH if missing else EXIT_NO_DOCUMENTS)
+    engine = _engine(db)
+    stderr = Console(stderr=True)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=stderr, disable=not progress, transient=False) as bar:
+        task = bar.add_task("ingest", total=len(files), rate="")
+
+        def on_progress(done: int, total: int) -> None:
+            elapsed = bar.tasks[task].elapsed or 0.0
+            bar.update(task, completed=done, rate=f"{done / elapsed:.1f} files/s" if elapsed else "")
+
+        try:
+            summary = ingest_files(
+                engine, files, workers=workers, args={"paths": [str(p) for p in paths]}, on_progress=on_progress
+            )
+        except Exception as exc:  # noqa: BLE001 - a database that cannot be reached is one line, not a traceback
+            raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    for failure in summary.failures:
+        typer.echo(f"kehoach: {failure.path}: {failure.message} ({failure.error_class})", err=True)
+    table = Table(title=f"ingest run {summary.run_id} into {describe(str(engine.url))}")
+    for name in ("files", "ingested", "unchanged", "replaced", "failed", "seconds"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        *(str(v) for v in (summary.files, summary.ingested, summary.unchanged, summary.replaced, summary.failed)),
+        f"{summary.seconds:.1f}",
+    )
+    _stdout().print(table)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
+    raise typer.Exit(EXIT_MISSING_PATH if missing else EXIT_OK)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create the schema or bring it to the newest revision (ingest does this by itself).
+
+    Example: kehoach db upgrade --db postgresql://kehoach@localhost/kehoach
+    """
+    from pipeline.db import current_revision, describe, upgrade
+
+    engine = _engine(db)
+    try:
+        upgrade(engine)
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    typer.echo(f"{describe(str(engine.url))}: schema at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current(db: DbOption = None) -> None:
+    """Print the schema revision of the database (and the newest this kehoach knows)."""
+    from pipeline.db import current_revision, describe, head_revision
+
+    engine = _engine(db)
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    head = head_revision()
+    state = "up to date" if revision == head else f"behind (newest {head}: run kehoach db upgrade)"
+    typer.echo(f"{describe(str(engine.url))}: revision {revision or 'none'}, {state}")
+
+
+def _print_frame(frame, fmt: str) -> None:  # noqa: ANN001 - pandas DataFrame
+    if fmt == "csv":
+        sys.stdout.write(frame.to_csv(index=False))
+    elif fmt == "json":
+        sys.stdout.write(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
+    else:
+        table = Table(show_lines=False)
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False):
+            table.add_row(*("" if _missing(v) else str(v) for v in row))
+        _stdout().print(table)
+        typer.echo(f"{len(frame)} row{'s' if len(frame) != 1 else ''}", err=True)
+
+
+def _missing(value: object) -> bool:
+    import pandas as pd
+
+    return value is None or (not isinstance(value, list | dict | str) and bool(pd.isna(value)))
+
+
+def query(
+    sql: Annotated[str, typer.Argument(help='One SELECT (or WITH … SELECT) statement, e.g. "SELECT * FROM v_tasks".')],
+    db: DbOption = None,
+    fmt: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="Output format.")] = "table",
+) -> None:
+    """Run a read-only SQL query (the connection itself is read-only).
+
+    Example: kehoach query "SELECT lead, count(*) FROM v_tasks GROUP BY lead ORDER BY 2 DESC" --format csv
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.query import QueryRejected, run_query
+
+    try:
+        frame = run_query(_engine(db, read_only=True), sql)
+    except QueryRejected as exc:
+        raise _fail(f"query rejected: {exc}") from exc
+    except DBAPIError as exc:
+        raise _fail(f"query failed: {str(exc.orig).splitlines()[0]}", 1) from exc
+    _print_frame(frame, fmt)
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the exported files.")],
+    fmt: Annotated[Literal["csv", "parquet", "xlsx"], typer.Option("--format", help="File format.")] = "csv",
+    db: DbOption = None,
+) -> None:
+    """Export every view and table: one file each (csv, parquet) or one workbook with a sheet each (xlsx).
+
+    Example: kehoach export --format xlsx --out exports/
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from pipeline.query import EXCEL_CELL_LIMIT
+    from pipeline.query import export as export_relations
+
+    try:
+        written, cut = export_relations(_engine(db, read_only=True), out, fmt)
+    except DBAPIError as exc:
+        raise _fail(f"export failed: {str(exc.orig).splitlines()[0]}", 1) from exc
+    for path, name, rows in written:
+        typer.echo(f"{path}\t{name}\t{rows} rows")
+    if cut:
+        typer.echo(f"kehoach: {cut} cells longer than {EXCEL_CELL_LIMIT} characters cut for Excel", err=True)
+
+
+def timeline(
+    agency: Annotated[
+        str | None, typer.Option("--agency", help="Agency name (any case/diacritics); follows 2025 successors.")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Due on or after: YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Due on or before: YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    role: Annotated[
+        Literal["any", "lead", "coordinating"], typer.Option("--role", help="Role of the agency in the task.")
+    ] = "any",
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also draw a Gantt chart to this PNG file.")] = None,
+    fmt: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="Output format.")] = "table",
+    db: DbOption = None,
+) -> None:
+    """Tasks across plans ordered by due date, optionally for one agency and period, with a Gantt chart.
+
+    Example: kehoach timeline --agency "Sở Tài chính" --from 2022-01 --to 2025-12 --plot timeline.png
+    """
+    from pipeline.timeline import TIMELINE_COLUMNS, TimelineError, parse_period, plot_gantt
+    from pipeline.timeline import timeline as build_timeline
+
+    try:
+        start = parse_period(date_from) if date_from else None
+        end = parse_period(date_to) if date_to else None
+        frame, match = build_timeline(
+            _engine(db, read_only=True), agency=agency, date_from=start, date_to=end, role=role
+        )
+    except TimelineError as exc:
+        raise _fail(str(exc)) from exc
+    if match is not None:
+        if not match.ids:
+            raise _fail(f"no agency matches {agency!r} in the database", 1)
+        linked = f"; with predecessors/successors {', '.join(match.linked)}" if match.linked else ""
+        typer.echo(f"agency: {', '.join(match.direct)}{linked}", err=True)
+    _print_frame(frame[TIMELINE_COLUMNS], fmt)
+    if plot is not None:
+        drawn = plot_gantt(frame, plot, title=f"Tasks of {agency}" if agency else "Tasks by due date")
+        typer.echo(f"{plot}: {drawn} dated tasks drawn", err=True)
 
 
 def register(app: typer.Typer) -> None:
     """Attach the database commands to the main app."""
+    app.command("ingest")(ingest)
+    app.add_typer(db_app, name="db")
+    app.command("query")(query)
+    app.command("export")(export)
+    app.command("timeline")(timeline)

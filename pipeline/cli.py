@@ -90,8 +90,7 @@ def extract(
         elif not as_json:
             typer.echo(
                 f"{path}: {len(extraction.tasks)} tasks, {len(extraction.targets)} targets, "
-                f"{len(extraction.references)} references"
-                + (f" -> {out / (path.name + '.json')}" if out else "")
+                f"{len(extraction.references)} references" + (f" -> {out / (path.name + '.json')}" if out else "")
             )
     if missing or failed:
         raise typer.Exit(EXIT_MISSING_PATH if missing and not failed else EXIT_FAILED_DOCUMENTS)

@@ -1,0 +1,320 @@
+"""Document metadata from the header and signature blocks.
+
+Vietnamese administrative documents follow one layout (Nghị định
+30/2020/NĐ-CP): issuer (with its parent body above it) opposite the national
+motto, the number ("Số: 122/KH-UBND") opposite place and date, then the type
+line ("KẾ HOẠCH") and the title (trích yếu); at the end "Nơi nhận" opposite
+the signature (TM./KT. lines, the title, the signer's name).  Readers give
+these blocks in different shapes (one line per block in text, merged table
+cells in DOCX, two columns in PDF), so everything here works on the header
+*text* with patterns, not on line positions.
+
+Documents without that header (a news article about a plan) get the
+doc_type "Tin bài", the headline as title and the byline as signer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from models.document import DocumentMeta, ParsedDocument, PartialDate
+
+HEADER_BLOCKS = 30
+"""The header never runs past this many blocks; searching further finds body text."""
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, Any]:
+    return json.loads(files("extractors").joinpath("resources/document_header.json").read_text(encoding="utf-8"))
+
+
+
+
+def is_upper(text: str) -> bool:
+    """True when ``text`` has no lower-case letter (Vietnamese cases interleave in Unicode: no ranges)."""
+    return not any(c.islower() for c in text)
+
+
+def is_personal_name(text: str) -> bool:
+    words = text.split(" ")
+    return 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words)
+
+_NUMBER = re.compile(
+    r"\bSố\s*:?\s*(?P<num>\d[\d.]*)?\s*\*?\s*"
+    r"(?P<sym>(?:/\s*(?:19|20)\d\d\s*)?[/-]\s*[A-ZĐ][A-Za-zĐđ&]*(?:\s*[-/]\s*[A-ZĐ][A-Za-zĐđ&0-9]*)*)"
+)
+_PLACE_DATE = re.compile(
+    r"(?:(?P<place>[A-ZĐÀ-Ỹ][^\n,|:;]{1,40}?)\s*,\s*)?ngày\s*(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*tháng\s*"
+    r"(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*năm\s*(?P<y>(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+_NAME = r"[^\W\d_]+(?: [^\W\d_]+){1,4}"
+_PLACE_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "xã", "phường", "thị trấn", "quận")
+
+
+def display_case(upper: str) -> str:
+    """Turn an upper-case header line into the way the name is written in running text.
+
+    Words with digits (document numbers) keep their case; place names after an
+    administrative unit word and the proper nouns listed in the vocabulary get
+    their capitals back.
+    """
+    words = re.sub(r"\s+", " ", upper).strip().split(" ")
+    text = " ".join(w if re.search(r"\d", w) else w.lower() for w in words)
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    units = "|".join(_PLACE_WORDS + ("tỉnh ủy", "thành ủy", "huyện ủy"))
+    text = re.sub(
+        rf"\b(?i:({units})) ((?:[^\W\d_]+ ?)+?)(?=$|[,;.()]| (?:về|và|của|đến|thời kỳ|giai đoạn|năm)\b)",
+        lambda m: m.group(1) + " " + " ".join(w.capitalize() for w in m.group(2).split()),
+        text,
+    )
+    for fixed in vocabulary()["proper_nouns"]:
+        text = re.sub(rf"(?<!\w){re.escape(fixed)}(?!\w)", fixed, text, flags=re.IGNORECASE)
+    return text[0].upper() + text[1:]
+
+
+def _header_lines(parsed: ParsedDocument) -> list[str]:
+    """Header text split into lines: table cells and blocks each give one or more lines."""
+    lines: list[str] = []
+    for block in parsed.blocks[:HEADER_BLOCKS]:
+        if block.cells:
+            lines.extend(parsed.text_of(cell.span) for cell in block.cells)
+        else:
+            lines.append(parsed.text_of(block.span))
+    return [line for line in lines if line.strip()]
+
+
+def _is_motto(line: str) -> bool:
+    upper = line.upper()
+    return any(m in upper for m in vocabulary()["mottos"])
+
+
+def _split_bodies(upper_text: str) -> list[str]:
+    """Split "TỈNH ỦY LẠNG SƠN BAN CHỈ ĐẠO …" into the bodies it names, parent first."""
+    heads = sorted((h.split() for h in vocabulary()["issuer_heads"]), key=len, reverse=True)
+    words = upper_text.split()
+    starts: list[int] = []
+    position = 0
+    while position < len(words):
+        for head in heads:
+            if [w.upper() for w in words[position : position + len(head)]] == head:
+                if position == 0 or position - (starts[-1] if starts else 0) >= 2:
+                    starts.append(position)
+                position += len(head)
+                break
+        else:
+            position += 1
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    bounds = [*starts, len(words)]
+    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _issuer(lines: list[str]) -> tuple[str | None, str | None]:
+    collected: list[str] = []
+    for line in lines:
+        if _NUMBER.search(line) or _PLACE_DATE.search(line) or _type_of(line):
+            break
+        parts = [p for p in re.split(r"\s*\|\s*", line) if p]
+        for part in parts:
+            part = re.sub(r"[-_–—=*]{3,}", " ", part).strip()
+            if not part or _is_motto(part):
+                continue
+            # the issuer column ends where the motto starts on a merged line
+            for motto in vocabulary()["mottos"]:
+                index = part.upper().find(motto)
+                if index > 0:
+                    part = part[:index].strip()
+            if part and is_upper(part) and re.search(r"[A-ZĐÀ-Ỹ]{2}", part):
+                collected.append(part)
+    if not collected:
+        return None, None
+    bodies = _split_bodies(" ".join(collected))
+    issuer = display_case(bodies[-1])
+    parent = display_case(bodies[-2]) if len(bodies) > 1 else None
+    return issuer, parent
+
+
+def _type_of(line: str) -> tuple[str, str] | None:
+    """(display type, rest of the line) when the line starts with a document type word."""
+    stripped = line.strip().strip("*").strip()
+    for word, display in sorted(vocabulary()["doc_types"].items(), key=lambda kv: -len(kv[0])):
+        if stripped.startswith(word) and (len(stripped) == len(word) or not stripped[len(word)].isalpha()):
+            rest = stripped[len(word) :].strip(" :*")
+            if rest and not is_upper(rest.split()[0]) and len(rest.split()) > 40:
+                return None
+            return display, rest
+    return None
+
+
+def _is_body_start(line: str) -> bool:
+    return any(line.startswith(s) for s in vocabulary()["body_starts"]) or bool(
+        re.match(r"^\s*(?:[IVX]+\s*[.\-–]|\d+\.)\s", line)
+    )
+
+
+def _title(lines: list[str]) -> tuple[str | None, str | None, int]:
+    """(doc_type, title, index of the type line) from the lines after the type line."""
+    for index, line in enumerate(lines):
+        found = _type_of(line)
+        if not found:
+            continue
+        doc_type, rest = found
+        parts: list[str] = [rest] if rest else []
+        for position, following in enumerate(lines[index + 1 : index + 8]):
+            first_title_line = position == 0 and not parts and len(following.split()) <= 40
+            if not first_title_line and _is_body_start(following) or following.startswith("(") or re.match(r"^[-_–—=*]{3,}$", following):
+                break
+            parts.append(following)
+            if following.rstrip().endswith((".", ":")) or len(" ".join(parts).split()) > 80:
+                break
+        title = " ".join(parts)
+        # an upper-case title joined to the first body sentence: cut at the case change
+        words = title.split()
+        if words and is_upper(words[0]):
+            upper_run = []
+            for word in words:
+                if not is_upper(word):
+                    break
+                upper_run.append(word)
+            title = display_case(" ".join(upper_run))
+        else:
+            for start in vocabulary()["body_starts"]:
+                cut = title.find(" " + start.strip() + " ")
+                if cut > 20:
+                    title = title[:cut]
+        return doc_type, title.strip(" .:") or None, index
+    return None, None, -1
+
+
+def _signer(parsed: ParsedDocument) -> tuple[str | None, list[str]]:
+    """The signer: a personal name right after upper-case lines holding a signer's title.
+
+    Looked for in lines and in the tail of a line, because a DOCX signature
+    cell arrives as one merged line ("KT. CHỦ TỊCH PHÓ CHỦ TỊCH Lương Trọng Quỳnh").
+    """
+    titles = vocabulary()["signer_titles"]
+    content = parsed.content
+    floor = len(content) // 3
+    segments = [seg.strip() for seg in re.split(r"\n| \| ", content[floor:])]
+    segments = [seg for seg in segments if seg]
+    for index, segment in enumerate(segments):
+        words = segment.split()
+        for size in (2, 3, 4, 5):
+            if len(words) < size:
+                break
+            name = " ".join(words[-size:])
+            if not is_personal_name(name) or (len(words) > size and not is_upper(" ".join(words[:-size]))):
+                continue
+            before = [" ".join(words[:-size])] if len(words) > size else []
+            before = [*segments[max(0, index - 6) : index], *before]
+            title_lines = [line for line in before if is_upper(line) and any(t in line for t in titles)]
+            if title_lines:
+                longest = max((n for n in range(2, 6) if len(words) >= n and is_personal_name(" ".join(words[-n:]))))
+                return " ".join(words[-longest:]), title_lines
+    return None, []
+
+
+def _recipients(parsed: ParsedDocument) -> list[str]:
+    match = re.search(r"Nơi nhận\s*:?", parsed.content)
+    if not match:
+        return []
+    recipients: list[str] = []
+    tail = parsed.content[match.end() : match.end() + 3000]
+    for raw in re.split(r"\n|(?<=[;,])\s*(?=-)", tail):
+        line = raw.strip(" |")
+        if not line:
+            continue
+        if not line.startswith(("-", "+", "•")):
+            if recipients:
+                break
+            continue
+        recipients.append(line.lstrip("-+• ").rstrip(" ;,."))
+    return recipients
+
+
+def _news(parsed: ParsedDocument) -> DocumentMeta:
+    lines = [parsed.text_of(b.span) for b in parsed.blocks]
+    markers = vocabulary()["news_markers"]
+    end = next((i for i, line in enumerate(lines) if any(line.startswith(m) for m in markers)), len(lines))
+    byline = None
+    for line in reversed(lines[:end]):
+        if is_personal_name(line.strip()):
+            byline = line.strip()
+            break
+        if len(line.split()) > 6:
+            break
+    title = lines[0].strip() if lines else None
+    return DocumentMeta(doc_type="Tin bài", title=title, signer=byline)
+
+
+def _symbol_issuer(symbol: str | None) -> str | None:
+    if not symbol:
+        return None
+    code = re.split(r"[-/]", symbol)[-1]
+    return vocabulary()["symbol_issuers"].get(code)
+
+
+def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
+    lines = _header_lines(parsed)
+    header_text = "\n".join(lines)
+    number_match = _NUMBER.search(header_text)
+    date_match = _PLACE_DATE.search(header_text)
+    doc_type, title, _ = _title(lines)
+    has_motto = any(_is_motto(line) for line in lines)
+    if not (number_match or doc_type or has_motto):
+        return _news(parsed)
+
+    number = symbol = None
+    if number_match:
+        sym = re.sub(r"\s+", "", number_match.group("sym"))
+        year_part = re.match(r"/((?:19|20)\d\d)", sym)
+        symbol = sym[year_part.end() :] if year_part else sym
+        symbol = symbol.lstrip("/-")
+        number = f"{number_match.group('num')}{sym}" if number_match.group("num") else None
+        if doc_type is None:
+            code = re.split(r"[-/]", symbol)[0]
+            doc_type = vocabulary()["type_codes"].get(code)
+
+    issued = place = None
+    if date_match:
+        year = int(date_match.group("y"))
+        month = int(date_match.group("m")) if date_match.group("m") else None
+        day = int(date_match.group("d")) if date_match.group("d") and month else None
+        if month is not None and not 1 <= month <= 12:
+            month = day = None
+        issued = PartialDate(year=year, month=month, day=day)
+        place = (date_match.group("place") or "").strip(" |") or None
+
+    issuer, parent = _issuer(lines)
+    if issuer is None:
+        body = _symbol_issuer(symbol)
+        if body:
+            issuer = f"{body} tỉnh {place}" if place and body.startswith(("Sở", "Ủy ban", "Ban")) else body
+    province = None
+    for candidate in (issuer, parent):
+        found = re.search(r"\btỉnh ([A-ZĐÀ-Ỹ][\wà-ỹ]*(?: [A-ZĐÀ-Ỹ][\wà-ỹ]*)*)", candidate or "")
+        if found:
+            province = found.group(1)
+            break
+    signer, signer_title = _signer(parsed)
+    return DocumentMeta(
+        doc_type=doc_type,
+        number=number,
+        symbol=symbol,
+        issuer=issuer,
+        issuer_parent=parent,
+        province=province or place,
+        place=place,
+        issued_date=issued,
+        title=title,
+        signer=signer,
+        signer_title=signer_title,
+        recipients=_recipients(parsed),
+    )

@@ -1,0 +1,162 @@
+"""The section tree of a plan, built from the numbering printed in the text.
+
+Administrative documents number their outline with a small set of marker
+styles (``I.``/``II-``, ``1.``, ``1.1.``, ``a)``/``đ)``, ``-``, ``+``), but which
+style sits at which depth varies between documents.  So the depth is not a
+property of the style: it comes from the order in which styles first appear
+under each other (the usual way to read an outline), kept on a stack.
+
+Readers may already set ``Block.marker``; the text is re-read here so the tree
+is the same whichever reader produced the blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from models.document import Block, ParsedDocument, Section
+
+_ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
+MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("roman", re.compile(rf"^\s*(?:PHẦN\s+)?(?P<m>(?=[IVX])({_ROMAN}))\s*(?:[.\-–:)]\s*|\s+(?=[A-ZĐÀ-Ỹ]))")),
+    ("multi", re.compile(r"^\s*(?P<m>\d{1,2}(?:\.\d{1,2})+)\.?\s+")),
+    ("task_no", re.compile(r"^\s*(?P<m>Nhiệm vụ\s+\d{1,2})\s*[:.]\s*", re.IGNORECASE)),
+    ("arabic", re.compile(r"^\s*(?P<m>\d{1,2})\s*[.)]\s*(?=\S)(?!\d)")),
+    ("letter", re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*")),
+    ("dash", re.compile(r"^\s*(?P<m>[-–—•·*])\s*(?=\S)")),
+    ("plus", re.compile(r"^\s*(?P<m>\+)\s*(?=\S)")),
+]
+"""Marker styles, tried in order; ``m`` is the marker's label."""
+
+_APPENDIX = re.compile(r"^\s*(?:\*\*)?\s*PHỤ LỤC\b", re.IGNORECASE)
+
+
+def split_marker(text: str) -> tuple[str | None, str | None, str]:
+    """Return (style, label, rest) of a line's leading outline marker, or (None, None, text)."""
+    for style, pattern in MARKER_PATTERNS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        label = match.group("m")
+        if style == "roman" and not label:
+            continue
+        if style == "arabic" and re.match(r"^\s*\d{1,2}\s*[.)]\s*\d", text):
+            continue
+        return style, label, text[match.end() :]
+    return None, None, text
+
+
+@dataclass
+class Node:
+    """One outline item: its own block(s) and the items nested under it."""
+
+    style: str
+    label: str
+    path: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
+    parent: Node | None = None
+    depth: int = 0
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.blocks[0].span[0], self.blocks[-1].span[1]
+
+    @property
+    def head(self) -> Block:
+        return self.blocks[0]
+
+    def walk(self):
+        for child in self.children:
+            yield child
+            yield from child.walk()
+
+    def ancestors(self):
+        node = self.parent
+        while node is not None and node.style != "root":
+            yield node
+            node = node.parent
+
+
+@dataclass
+class Outline:
+    root: Node
+    appendix_start: int | None = None
+    """Index of the first block of the appendix (Phụ lục), if any."""
+
+
+def _label_for_path(style: str, label: str, siblings: int) -> str:
+    if style in ("dash", "plus"):
+        return f"{'-' if style == 'dash' else '+'}{siblings + 1}"
+    if style == "task_no":
+        return re.sub(r"\D", "", label)
+    return label
+
+
+def build_outline(parsed: ParsedDocument) -> Outline:
+    """Nest the body blocks into an outline tree (table rows and the appendix stay outside)."""
+    root = Node(style="root", label="", path="", title="")
+    stack: list[Node] = [root]
+    appendix_start = None
+    for index, block in enumerate(parsed.blocks):
+        text = parsed.text_of(block.span)
+        if block.kind == "table_row":
+            continue
+        if appendix_start is None and _APPENDIX.match(text) and index > len(parsed.blocks) // 3:
+            appendix_start = index
+        if appendix_start is not None:
+            continue
+        style, label, rest = split_marker(text)
+        if style is None:
+            stack[-1].blocks.append(block) if stack[-1] is not root else None
+            continue
+        assert label is not None
+        # the roman level is always the top of the outline
+        if style == "roman":
+            del stack[1:]
+        else:
+            for position in range(len(stack) - 1, 0, -1):
+                if stack[position].style == style:
+                    del stack[position:]
+                    break
+        parent = stack[-1]
+        part = _label_for_path(style, label, sum(1 for c in parent.children if c.style == style))
+        base = parent.path
+        if style == "multi" and parent.style in ("arabic", "multi") and label.startswith(parent.label + "."):
+            # "2.1." under "2." already carries its parent's number
+            base = parent.parent.path if parent.parent is not None else ""
+        path = f"{base}.{part}" if base else part
+        node = Node(
+            style=style,
+            label=label,
+            path=path,
+            title=rest.strip(),
+            blocks=[block],
+            parent=parent,
+            depth=len(stack),
+        )
+        parent.children.append(node)
+        stack.append(node)
+    return Outline(root=root, appendix_start=appendix_start)
+
+
+def extract_sections(parsed: ParsedDocument, outline: Outline | None = None) -> list[Section]:
+    """Numbered sections (not bullets) as analysts browse them."""
+    outline = outline or build_outline(parsed)
+    sections: list[Section] = []
+    for node in outline.root.walk():
+        if node.style in ("dash", "plus"):
+            continue
+        sections.append(
+            Section(
+                path=node.path,
+                marker=node.label,
+                title=node.title[:300],
+                span=node.span,
+                level=node.depth,
+                page=node.head.page,
+            )
+        )
+    return sections

@@ -1,0 +1,524 @@
+"""Tasks (nhiệm vụ) and the roles agencies play in them.
+
+Two passes, split into finding and writing as spaCy does:
+
+1. *Segmentation* turns the outline (``extractors.structure``) and the
+   tables into task drafts: which text is one task, which spans name its
+   lead and coordinating bodies, which spans date it.  It follows the
+   conventions of Vietnamese plans (GUIDELINES.md): items in the NHIỆM VỤ /
+   TỔ CHỨC THỰC HIỆN parts; a heading that only names an agency hands that
+   agency to its items; an item split into "a) Nội dung thực hiện, b) Đơn vị
+   thực hiện, c) Đơn vị phối hợp, d) Thời gian thực hiện" is one task whose
+   dated bullets are milestones; appendix tables with Chủ trì / Phối hợp
+   columns give one task per row.
+2. *Role assignment* reads the agency mentions in a task's text with the cue
+   words around them: "X chủ trì", "phối hợp với Y", "Giao X", a field
+   label "Cơ quan thực hiện: X … phối hợp với Y", or X as the subject that
+   opens the item.  Agencies that only receive something ("báo cáo UBND
+   tỉnh", "gửi Sở Xây dựng") take no role.
+
+The cue words are data (``resources/task_rules.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
+
+from extractors.structure import Node, Outline, build_outline, split_marker
+from models.document import AgencyMention, Block, Milestone, ParsedDocument, Role, Span, Task
+from pipeline.ingest.normalize import matching_form
+
+
+@lru_cache(maxsize=1)
+def rules() -> dict[str, Any]:
+    return json.loads(files("extractors").joinpath("resources/task_rules.json").read_text(encoding="utf-8"))
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    r = rules()
+    labels = _alternation(list(r["field_labels"]))
+    return {
+        "field": re.compile(rf"(?:^|(?<=[\s;.(]))(?P<label>{labels})\s*:", re.IGNORECASE),
+        "lead_after": re.compile(rf"(?:^|(?<=[\s,;.]))(?:{_alternation(r['lead_after'])})\s*(?:cho\s+)?$"),
+        "lead_before": re.compile(rf"^\s*,?\s*(?:{_alternation(r['lead_before'])})\b"),
+        "coord_after": re.compile(rf"(?:{_alternation(r['coordinating_after'])})\s*(?:với\s+)?(?:các\s+)?$"),
+        "subject_gap": re.compile(
+            rf"^\s*(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,200}},\s*)?"
+            rf"(?:(?:{_alternation(r['lead_after'])})\s+)?"
+            rf"(?:(?:{_alternation(r['subject_titles'])})\s+)?(?:các\s+)?$"
+        ),
+        "closing": re.compile(rf"^\s*(?:{_alternation(r['closing_clauses'])})\b"),
+        "enumeration": re.compile(rf"(?:{_alternation(r['enumeration_intros'])})\s*:\s*$"),
+        "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
+    }
+
+
+_RUN_GAP = re.compile(
+    r"^(?:\s|,|;|&|/|\(|\)|\bvà\b|\bcùng\b|\bcác\b|\bcủa tỉnh\b|\bcấp tỉnh\b|\btỉnh\b|\bcó liên quan\b|\bliên quan\b)*$"
+)
+_SECTION_TITLE_WORDS = 12
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass
+class Draft:
+    """A task before its roles and dates are read."""
+
+    span: Span
+    section: str
+    page: int | None
+    role_spans: list[Span] = field(default_factory=list)
+    """Spans read with the inline cue rules."""
+    fixed_roles: list[tuple[Span, Role]] = field(default_factory=list)
+    """Spans whose every agency takes one role (a table column, a field)."""
+    inherited: list[AgencyMention] = field(default_factory=list)
+    time_spans: list[Span] = field(default_factory=list)
+    milestone_spans: list[Span] = field(default_factory=list)
+    order: int = 0
+
+
+def _zone_of(title: str) -> bool | None:
+    """True for a task part (NHIỆM VỤ …), False for MỤC ĐÍCH/YÊU CẦU/MỤC TIÊU, None when the title says neither."""
+    head = matching_form(" ".join(title.split()[:_SECTION_TITLE_WORDS]))
+    positions: list[tuple[int, bool]] = []
+    for word in rules()["non_task_zones"]:
+        index = head.find(word)
+        if index >= 0:
+            positions.append((index, False))
+    for word in rules()["task_zones"]:
+        index = head.find(word)
+        if index >= 0:
+            positions.append((index, True))
+    if not positions:
+        return None
+    return min(positions)[1]
+
+
+def _field_label(text: str) -> str | None:
+    """The role of a field item ("b) Đơn vị thực hiện: …" → "lead")."""
+    _, _, rest = split_marker(text)
+    match = _patterns()["field"].match(rest.strip())
+    if not match:
+        return None
+    return rules()["field_labels"].get(matching_form(match.group("label")))
+
+
+class Segmenter:
+    def __init__(self, parsed: ParsedDocument, mentions: list[AgencyMention]) -> None:
+        self.parsed = parsed
+        self.content = parsed.content
+        self.mentions = mentions
+        self.drafts: list[Draft] = []
+
+    # -- helpers ------------------------------------------------------------------
+    def text(self, span: Span) -> str:
+        return self.content[span[0] : span[1]]
+
+    def mentions_in(self, span: Span) -> list[AgencyMention]:
+        return [m for m in self.mentions if m.span[0] >= span[0] and m.span[1] <= span[1]]
+
+    def agency_heading(self, node: Node) -> list[AgencyMention]:
+        """Agencies a heading hands to its items, when the heading names only agencies."""
+        head = node.head
+        title_start = head.span[1] - len(node.title)
+        span = (title_start, head.span[1])
+        title = self.text(span)
+        found = self.mentions_in(span)
+        if not found:
+            return []
+        residue = title
+        for mention in sorted(found, key=lambda m: -m.span[0]):
+            a, b = mention.span[0] - title_start, mention.span[1] - title_start
+            residue = residue[:a] + residue[b:]
+        residue = matching_form(residue)
+        residue = re.sub(r"\b(nhiệm vụ|trách nhiệm|của|các|và|cấp tỉnh|có liên quan|liên quan|tỉnh|đơn vị)\b", " ", residue)
+        if re.sub(r"[\W\d_]+", "", residue):
+            return []
+        return [m.model_copy(update={"role": "lead"}) for m in found]
+
+    # -- outline ---------------------------------------------------------------------
+    def from_outline(self, outline: Outline) -> None:
+        has_zones = any(_zone_of(node.title) is not None for node in outline.root.children)
+        for node in outline.root.children:
+            zone = _zone_of(node.title)
+            if zone is None and node.style == "roman":
+                zone = None
+            if zone is False:
+                continue
+            if zone is None and has_zones:
+                continue
+            self.visit(node, inherited=[], zone=zone)
+
+    def visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
+        own_zone = _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
+        if own_zone is False:
+            return
+        lead_here = self.agency_heading(node)
+        children = node.children
+        body_blocks = node.blocks[1:]
+        if lead_here:
+            if body_blocks and not children:
+                self.add_item(node, lead_here, blocks=body_blocks)
+            for child in children:
+                self.visit(child, lead_here, zone)
+            return
+        field_children = [c for c in children if _field_label(self.text(c.head.span))]
+        if len(field_children) >= 2:
+            self.add_field_task(node, inherited)
+            return
+        own_text = self.text((node.head.span[0], node.blocks[-1].span[1]))
+        if children and all(c.style in ("dash", "plus") for c in children) and (
+            _patterns()["enumeration"].search(matching_form(own_text)) and len(node.title.split()) >= 4
+        ):
+            self.add_item(node, inherited, include_children=True)
+            return
+        if children:
+            # a heading over items: its closing paragraphs are tasks of their own
+            for child in children:
+                self.visit(child, inherited, zone)
+            return
+        self.add_item(node, inherited)
+
+    def _split_closing(self, blocks: list[Block]) -> tuple[list[Block], list[Block]]:
+        for index, block in enumerate(blocks[1:], start=1):
+            if _patterns()["closing"].match(matching_form(self.text(block.span))):
+                return blocks[:index], blocks[index:]
+        return blocks, []
+
+    def add_item(
+        self,
+        node: Node,
+        inherited: list[AgencyMention],
+        *,
+        blocks: list[Block] | None = None,
+        include_children: bool = False,
+    ) -> None:
+        blocks = list(blocks or node.blocks)
+        if _patterns()["non_task"].match(node.title) or not node.title.strip() and len(blocks) == 1:
+            return
+        blocks, closing = self._split_closing(blocks)
+        end = blocks[-1].span[1]
+        if include_children:
+            last = node
+            while last.children:
+                last = last.children[-1]
+            end = max(end, last.blocks[-1].span[1])
+        span = (blocks[0].span[0], end)
+        draft = Draft(
+            span=span,
+            section=node.path,
+            page=blocks[0].page,
+            role_spans=[b.span for b in blocks],
+            inherited=inherited,
+            time_spans=[span],
+        )
+        self.drafts.append(draft)
+        if closing:
+            closing_span = (closing[0].span[0], closing[-1].span[1])
+            parent_path = node.parent.path if node.parent is not None else node.path
+            self.drafts.append(
+                Draft(
+                    span=closing_span,
+                    section=parent_path,
+                    page=closing[0].page,
+                    role_spans=[b.span for b in closing],
+                    time_spans=[closing_span],
+                )
+            )
+
+    def add_field_task(self, node: Node, inherited: list[AgencyMention]) -> None:
+        last = node
+        while last.children:
+            last = last.children[-1]
+        span = (node.head.span[0], last.blocks[-1].span[1])
+        draft = Draft(span=span, section=node.path, page=node.head.page, inherited=inherited)
+        draft.role_spans.append(node.head.span)
+        for child in node.children:
+            child_span = (child.head.span[0], child.blocks[-1].span[1])
+            role = _field_label(self.text(child.head.span))
+            if role == "lead":
+                draft.role_spans.append(child_span)
+                draft.fixed_roles.append((child_span, "lead"))
+            elif role == "coordinating":
+                draft.fixed_roles.append((child_span, "coordinating"))
+            elif role == "time":
+                draft.time_spans.append(child.head.span)
+                for milestone in child.walk():
+                    draft.milestone_spans.append((milestone.head.span[0], milestone.blocks[-1].span[1]))
+            elif role == "content" or role is None:
+                draft.role_spans.append(child_span)
+                draft.time_spans.append(child_span)
+        self.drafts.append(draft)
+
+    # -- tables ----------------------------------------------------------------------
+    def from_tables(self) -> None:
+        tables: dict[int, list[Block]] = {}
+        for block in self.parsed.blocks:
+            if block.kind == "table_row" and block.table is not None:
+                tables.setdefault(block.table, []).append(block)
+        for rows in tables.values():
+            TableReader(self, rows).read()
+
+
+def _column_role(text: str) -> str | None:
+    folded = matching_form(text).strip(" :.")
+    if not folded:
+        return None
+    best: tuple[int, str] | None = None
+    for role, words in rules()["table_columns"].items():
+        for word in words:
+            if folded == word or folded.startswith(word + " ") or folded.startswith(word + ","):
+                score = len(word) + (100 if folded == word else 0)
+                if best is None or score > best[0]:
+                    best = (score, role)
+    return best[1] if best else None
+
+
+def _grid(block: Block) -> list[tuple[int, int, Span]]:
+    """(first grid column, last grid column, span) of each cell, merged cells spanning columns."""
+    cells = []
+    column = 0
+    for cell in block.cells:
+        cells.append((column, column + cell.col_span - 1, cell.span))
+        column += cell.col_span
+    return cells
+
+
+class TableReader:
+    """One task per body row of a table whose header names Chủ trì / Phối hợp / Thời gian columns."""
+
+    def __init__(self, segmenter: Segmenter, rows: list[Block]) -> None:
+        self.seg = segmenter
+        self.rows = rows
+
+    def read(self) -> None:
+        roles: dict[int, str] = {}
+        header_texts: set[str] = set()
+        body_start = 0
+        for index, row in enumerate(self.rows[:3]):
+            row_roles = {}
+            for first, last, span in _grid(row):
+                role = _column_role(self.seg.text(span))
+                if role:
+                    for column in range(first, last + 1):
+                        row_roles[column] = role
+            named = sum(1 for r in set(row_roles.values()) if r in ("lead", "coordinating", "time", "task"))
+            if named >= 1 and (row.header or named >= 2 or index == body_start):
+                if not row_roles:
+                    break
+                # a second header row refines merged columns ("Phân công" → Chủ trì | Phối hợp)
+                for column, role in row_roles.items():
+                    if role in ("lead", "coordinating") or column not in roles:
+                        roles[column] = role
+                header_texts.add(matching_form(self.seg.text(row.span)))
+                body_start = index + 1
+            else:
+                break
+        if not ({"lead", "coordinating"} & set(roles.values())) or "task" not in roles.values():
+            return
+        self.read_body(roles, header_texts, body_start)
+
+    def read_body(self, roles: dict[int, str], header_texts: set[str], body_start: int) -> None:
+        current_time: Span | None = None
+        phase = ""
+        last_draft: Draft | None = None
+        width = max(roles) + 1
+        for row in self.rows[body_start:]:
+            if matching_form(self.seg.text(row.span)) in header_texts or self._is_header_repeat(row, roles):
+                continue
+            cells = _grid(row)
+            by_role: dict[str, list[Span]] = {}
+            for first, _last, span in cells:
+                role = roles.get(first)
+                if role and self.seg.text(span).strip():
+                    by_role.setdefault(role, []).append(span)
+            task_spans = by_role.get("task", [])
+            if not task_spans:
+                # a row whose only text sits outside the task column: a phase or a stray note
+                texts = [s for _, _, s in cells if self.seg.text(s).strip()]
+                if texts and last_draft is not None and len(cells) < width - 1:
+                    continue
+                continue
+            task_span = task_spans[0]
+            task_text = self.seg.text(task_span)
+            has_roles = "lead" in by_role or "coordinating" in by_role
+            if "time" in by_role:
+                time_text = self.seg.text(by_role["time"][0])
+                if not re.fullmatch(r"\s*[IVX\d]+\s*\.?\s*", time_text):
+                    current_time = by_role["time"][0]
+            if not has_roles and re.match(r"\s*(Giai đoạn|Bước|Phần|GIAI ĐOẠN)\b", task_text):
+                phase = re.split(r"\s[-–:]\s", task_text.strip(), maxsplit=1)[0].strip()
+                continue
+            if not has_roles and last_draft is not None and ("time" not in by_role) and not re.match(r"\s*[-+•]", task_text):
+                # the tail of the previous row, cut by a page break
+                last_draft.span = (last_draft.span[0], max(last_draft.span[1], task_span[1]))
+                continue
+            draft = Draft(
+                span=task_span,
+                section="Phụ lục" + (f"/{phase}" if phase else ""),
+                page=row.page,
+            )
+            for role_name in ("lead", "coordinating"):
+                for span in by_role.get(role_name, []):
+                    draft.fixed_roles.append((span, role_name))  # type: ignore[arg-type]
+            if current_time is not None:
+                draft.time_spans.append(current_time)
+            draft.time_spans.append(task_span)
+            self.seg.drafts.append(draft)
+            last_draft = draft
+
+    def _is_header_repeat(self, row: Block, roles: dict[int, str]) -> bool:
+        return sum(1 for _, _, span in _grid(row) if _column_role(self.seg.text(span))) >= 2
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def _runs(mentions: list[AgencyMention], content: str) -> list[list[AgencyMention]]:
+    """Group mentions separated only by commas, "và", "các" … into lists."""
+    runs: list[list[AgencyMention]] = []
+    for mention in sorted(mentions, key=lambda m: m.span[0]):
+        if runs:
+            gap = content[runs[-1][-1].span[1] : mention.span[0]]
+            if _RUN_GAP.match(matching_form(gap)):
+                runs[-1].append(mention)
+                continue
+        runs.append([mention])
+    return runs
+
+
+def _segment_starts(content: str, span: Span) -> list[int]:
+    """Where a subject can stand: the segment start and after a field label."""
+    starts = [span[0]]
+    for match in _patterns()["field"].finditer(content, span[0], span[1]):
+        starts.append(match.end())
+    return starts
+
+
+def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> list[AgencyMention]:
+    """Roles from the cue words around agency lists inside one text segment."""
+    patterns = _patterns()
+    folded = matching_form(content[span[0] : span[1]])
+    base = span[0]
+    roles: list[AgencyMention] = []
+    starts = _segment_starts(content, span)
+    field_spans = [(m.start(), m.end(), m.group("label")) for m in patterns["field"].finditer(content, span[0], span[1])]
+    for run in _runs(mentions, content):
+        first, last = run[0].span[0], run[-1].span[1]
+        before = folded[: first - base]
+        after = folded[last - base :]
+        role: Role | None = None
+        field_role = None
+        for f_start, f_end, label in field_spans:
+            if f_end <= first:
+                field_role = rules()["field_labels"].get(matching_form(label))
+                field_anchor = f_end
+        if patterns["coord_after"].search(before[-60:]):
+            role = "coordinating"
+        elif patterns["lead_before"].match(after):
+            role = "lead"
+        elif patterns["lead_after"].search(before[-30:]):
+            role = "lead"
+        else:
+            for start in starts:
+                if start <= first and patterns["subject_gap"].match(folded[start - base : first - base]):
+                    role = "lead"
+                    break
+        if field_role in ("coordinating",) and role is None:
+            role = "coordinating"
+        if field_role == "lead" and role is None:
+            gap = folded[field_anchor - base : first - base]
+            if "phối hợp" not in gap and not re.search(r"[.;]", gap):
+                role = "lead"
+        if field_role in ("consultant", "ignore"):
+            role = None
+        if role:
+            roles.extend(m.model_copy(update={"role": role}) for m in run)
+    return roles
+
+
+def _dedupe(mentions: list[AgencyMention]) -> list[AgencyMention]:
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for mention in mentions:
+        key = (mention.name, mention.role)
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(mention)
+    # an agency that leads does not also coordinate
+    leads = {m.name for m in unique if m.role == "lead"}
+    return [m for m in unique if m.role == "lead" or m.name not in leads]
+
+
+def resolve_roles(draft: Draft, content: str, mentions: list[AgencyMention]) -> list[AgencyMention]:
+    found: list[AgencyMention] = []
+
+    def within(span: Span) -> list[AgencyMention]:
+        return [m for m in mentions if m.span[0] >= span[0] and m.span[1] <= span[1]]
+
+    fixed_spans = [span for span, _ in draft.fixed_roles]
+    for span in draft.role_spans:
+        local = [m for m in within(span) if not any(m.span[0] >= s[0] and m.span[1] <= s[1] for s in fixed_spans)]
+        found.extend(inline_roles(content, span, local))
+    for span, role in draft.fixed_roles:
+        inside = within(span)
+        if role == "lead" and draft.role_spans:
+            # "Đơn vị thực hiện: X … phối hợp với Y" inside a field: read the cues
+            read = inline_roles(content, span, inside)
+            found.extend(read)
+            continue
+        if inside:
+            found.extend(m.model_copy(update={"role": role}) for m in inside)
+        else:
+            text = content[span[0] : span[1]].strip(" .;:")
+            if text:
+                found.append(AgencyMention(text=text, span=span, name=text, kind="unknown", role=role))
+    if not any(m.role == "lead" for m in found) and draft.inherited:
+        found = [*draft.inherited, *found]
+    return _dedupe(found)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def segment_tasks(parsed: ParsedDocument, mentions: list[AgencyMention], outline: Outline | None = None) -> list[Draft]:
+    """Find the tasks of a document (before roles and dates are read)."""
+    segmenter = Segmenter(parsed, mentions)
+    segmenter.from_outline(outline or build_outline(parsed))
+    segmenter.from_tables()
+    drafts = sorted(segmenter.drafts, key=lambda d: d.span[0])
+    for index, draft in enumerate(drafts):
+        draft.order = index
+    return drafts
+
+
+def build_tasks(parsed: ParsedDocument, drafts: list[Draft], mentions: list[AgencyMention]) -> list[Task]:
+    """Tasks with roles; dates are added by ``extractors.extract`` (they need the issue year)."""
+    content = parsed.content
+    tasks = []
+    for draft in drafts:
+        text = content[draft.span[0] : draft.span[1]]
+        tasks.append(
+            Task(
+                text=text,
+                span=draft.span,
+                page=draft.page,
+                section=draft.section,
+                roles=resolve_roles(draft, content, mentions),
+                milestones=[Milestone(text=content[s[0] : s[1]], span=s) for s in draft.milestone_spans],
+            )
+        )
+    return tasks

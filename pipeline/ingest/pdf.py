@@ -1,0 +1,489 @@
+"""PDF reader: pdfplumber's text layer (or OCR) to a :class:`ParsedDocument`.
+
+Per page: tables come from pdfplumber's table finder and become table rows at
+their position; the other words become lines (:mod:`pipeline.ingest.pdf_layout`
+puts two-column letterheads and signature blocks in reading order and joins
+wrapped lines into paragraphs).  Across pages: running headers, footers and
+page numbers are dropped, a paragraph or table row cut by a page break is
+joined, a table's header rows repeated on later pages are dropped.
+
+A page with no text layer (a scan) or a garbled one (a font without a Unicode
+map gives ``(cid:N)`` glyph numbers or shifted-letter mojibake, detected by
+the share of valid Vietnamese syllables) is OCR-ed with Tesseract
+(:mod:`pipeline.ingest.ocr`) and the fact is recorded in ``source.warnings``.
+Without Tesseract such pages are never passed on as mojibake: when most pages
+need OCR the file is refused with :class:`MissingDependencyError`; otherwise
+those pages are left out and each is named in a warning.
+
+pypdfium2's text is not used (FACTS: tone-marked letters come out of order);
+pdfplumber is ~16 pages/s, fast enough for batches of plans.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.page import Page
+from pdfplumber.table import Table
+from pdfplumber.utils.exceptions import PdfminerException
+
+from models.document import ParsedDocument
+from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
+from pipeline.ingest import ocr
+from pipeline.ingest.builder import ContentBuilder
+from pipeline.ingest.normalize import clean_inline
+from pipeline.ingest.pdf_layout import (
+    Line,
+    TextBlock,
+    Word,
+    assemble,
+    classify,
+    continues,
+    group_lines,
+    join_wrapped,
+    margins,
+    order_columns,
+)
+from pipeline.ingest.syllables import vietnamese_ratio
+
+GARBLED_RATIO = 0.5
+"""Below this share of valid Vietnamese syllables a page's text layer is mojibake (real pages: > 0.8)."""
+MIN_WORDS_TO_JUDGE = 15
+"""Fewer words than this (a cover, a signature page) are not judged garbled."""
+MIN_TEXT_CHARS = 10
+"""A page with fewer characters of text than this and an image on it is a scan."""
+RUNNING_BAND = 0.13
+"""Running headers live in the top 13 % of the page, footers in the bottom 13 %."""
+PAGE_NUMBER = re.compile(r"^(?:[-–—]\s*)?(?:trang\s+|page\s+)?\d{1,4}(?:\s*/\s*\d{1,4})?(?:\s*[-–—])?$", re.I)
+BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+MARKER_START = re.compile(r"^(?:[-–—+•*]|\d{1,2}[.)]|[a-zđ][.)])\s")
+
+
+# --------------------------------------------------------------------------- page content
+
+
+@dataclass
+class TableData:
+    rows: list[list[str | None]]
+    spans: list[list[int]]
+    """Per row, the column span of each non-merged cell (same length as the row's kept cells)."""
+    top: float
+    bottom: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(cell for row in self.rows for cell in row if cell)
+
+
+@dataclass
+class PageContent:
+    number: int
+    width: float
+    height: float
+    items: list[Line | TableData] = field(default_factory=list)
+    ocr: bool = False
+    skipped: bool = False
+
+
+def _top(item: Line | TableData) -> float:
+    return item.top
+
+
+# --------------------------------------------------------------------------- opening
+
+
+@contextmanager
+def _open(path: Path, data: bytes) -> Iterator[pdfplumber.PDF]:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PdfminerException as exc:
+        raise _translate(path, exc.args[0] if exc.args else exc) from exc
+    except Exception as exc:  # pdfminer raises assorted errors on broken files
+        raise _translate(path, exc) from exc
+    try:
+        yield pdf
+    finally:
+        pdf.close()
+
+
+def _translate(path: Path, exc: object) -> IngestError:
+    if isinstance(exc, PdfminerException) and exc.args:
+        exc = exc.args[0]
+    if isinstance(exc, PDFPasswordIncorrect | PDFEncryptionError) or "password" in str(exc).lower():
+        return EncryptedFileError(
+            path,
+            "the PDF is password-protected: save a copy without it (qpdf --password=PW --decrypt in.pdf out.pdf)",
+        )
+    name = type(exc).__name__
+    return DamagedFileError(path, f"the PDF is damaged or truncated and cannot be parsed ({name}: {exc})"[:300])
+
+
+# --------------------------------------------------------------------------- reading pages
+
+
+def _words(page: Page, tables: list[Table]) -> list[Word]:
+    boxes = [table.bbox for table in tables]
+    words: list[Word] = []
+    for raw in page.extract_words(return_chars=True, keep_blank_chars=False):
+        cx, cy = (raw["x0"] + raw["x1"]) / 2, (raw["top"] + raw["bottom"]) / 2
+        if any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes):
+            continue
+        chars = raw["chars"]
+        bold = sum(1 for c in chars if BOLD_FONT.search(c.get("fontname", ""))) >= 0.8 * len(chars)
+        words.append(Word(raw["text"], raw["x0"], raw["x1"], raw["top"], raw["bottom"], bold))
+    return words
+
+
+def _cell_text(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return clean_inline(join_wrapped(text.split("\n")))
+
+
+def _words_text(words: list[Word], bbox: tuple[float, float, float, float]) -> str:
+    x0, top, x1, bottom = bbox
+    inside = [w for w in words if x0 <= (w.x0 + w.x1) / 2 <= x1 and top <= (w.top + w.bottom) / 2 <= bottom]
+    return join_wrapped([line.text for line in group_lines(inside, 0)]) if inside else ""
+
+
+def _table_data(
+    table: Table, cell_words: Callable[[tuple[float, float, float, float]], list[Word]] | None = None
+) -> TableData:
+    """Rows with ``None`` only for cells covered by a horizontal merge; vertical merges become ''.
+
+    On an OCR-ed page the ruled table is still found in the vector graphics;
+    its cells are filled by ``cell_words`` (OCR of the cell's box).
+    """
+    raw = table.extract() if cell_words is None else [[None] * len(row.cells) for row in table.rows]
+    x_edges = [column.bbox[0] for column in table.columns]
+    rows: list[list[str | None]] = []
+    spans: list[list[int]] = []
+    for row, values in zip(table.rows, raw, strict=False):
+        kept: list[str | None] = []
+        row_spans: list[int] = []
+        for index, (cell, value) in enumerate(zip(row.cells, values, strict=False)):
+            if cell is not None:
+                text = _words_text(cell_words(cell), cell) if cell_words is not None else value
+                kept.append(_cell_text(text) or "")
+                row_spans.append(1)
+                continue
+            left = next((row.cells[k] for k in range(index - 1, -1, -1) if row.cells[k] is not None), None)
+            column_start = x_edges[index] if index < len(x_edges) else None
+            if left is not None and column_start is not None and left[2] > column_start + 1 and row_spans:
+                row_spans[-1] += 1
+                kept.append(None)
+            else:
+                kept.append("")
+                row_spans.append(1)
+        rows.append(kept)
+        spans.append(row_spans)
+    return TableData(rows=rows, spans=spans, top=table.bbox[1], bottom=table.bbox[3])
+
+
+def _needs_ocr(page: Page, words: list[Word]) -> str | None:
+    """Why this page's text layer cannot be used ('no text layer' / 'garbled text layer'), or None."""
+    text = " ".join(word.text for word in words)
+    if len(text.replace(" ", "")) < MIN_TEXT_CHARS:
+        return "no text layer" if page.images else None
+    if len(words) >= MIN_WORDS_TO_JUDGE and vietnamese_ratio(text) < GARBLED_RATIO:
+        return "garbled text layer"
+    return None
+
+
+def _read_page(page: Page, path: Path) -> tuple[PageContent, str | None]:
+    content = PageContent(number=page.page_number, width=float(page.width), height=float(page.height))
+    try:
+        tables = [t for t in page.find_tables() if len(t.columns) >= 2 and len(t.rows) >= 1]
+        all_words = _words(page, [])
+    except Exception as exc:  # pdfminer on a broken content stream
+        raise _translate(path, exc) from exc
+    problem = _needs_ocr(page, all_words)
+    if problem is not None:
+        return content, problem
+    words = _words(page, tables) if tables else all_words
+    content.items = [*group_lines(words, page.page_number), *(_table_data(t) for t in tables)]
+    content.items.sort(key=_top)
+    return content, None
+
+
+def _ocr_page(page: Page, path: Path) -> PageContent:
+    content = PageContent(number=page.page_number, width=float(page.width), height=float(page.height), ocr=True)
+    image = ocr.render(page)
+    words = ocr.ocr_words(page, path, image)
+    try:
+        tables = [t for t in page.find_tables() if len(t.columns) >= 2]
+    except Exception:  # the vector graphics are a bonus on an OCR-ed page
+        tables = []
+    boxes = [table.bbox for table in tables]
+    outside = [
+        w
+        for w in words
+        if not any(
+            x0 <= (w.x0 + w.x1) / 2 <= x1 and top <= (w.top + w.bottom) / 2 <= bottom for x0, top, x1, bottom in boxes
+        )
+    ]
+
+    def cell_words(bbox: tuple[float, float, float, float]) -> list[Word]:
+        return ocr.ocr_region(image, bbox, path, page.page_number)
+
+    content.items = [*group_lines(outside, page.page_number), *(_table_data(t, cell_words) for t in tables)]
+    content.items.sort(key=_top)
+    return content
+
+
+# --------------------------------------------------------------------------- running headers
+
+
+def _signature(item: Line | TableData) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", item.text.lower())).strip()
+
+
+def _in_band(item: Line | TableData, page: PageContent) -> str | None:
+    band = RUNNING_BAND * page.height
+    if item.top < band:
+        return "top"
+    if item.bottom > page.height - band:
+        return "bottom"
+    return None
+
+
+def drop_running_lines(pages: list[PageContent]) -> None:
+    """Remove page numbers and lines/tables repeated in the same band on most pages."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for page in pages:
+        seen = {(band, _signature(item)) for item in page.items if (band := _in_band(item, page))}
+        counts.update(seen)
+    text_pages = sum(1 for page in pages if page.items)
+    needed = max(2, (text_pages + 1) // 2)
+    for page in pages:
+        kept: list[Line | TableData] = []
+        for item in page.items:
+            band = _in_band(item, page)
+            if band and isinstance(item, Line) and PAGE_NUMBER.match(item.text.strip()):
+                continue
+            if band and text_pages >= 2 and counts[(band, _signature(item))] >= needed:
+                continue
+            kept.append(item)
+        page.items = kept
+
+
+# --------------------------------------------------------------------------- output assembly
+
+
+@dataclass
+class RowOut:
+    cells: list[str]
+    spans: list[int]
+    page: int
+    table: int
+    header: bool
+
+
+@dataclass
+class TableState:
+    index: int
+    columns: int
+    headers: set[tuple[str, ...]]
+
+
+def _row_key(row: list[str | None]) -> tuple[str, ...]:
+    return tuple(cell.lower() for cell in row if cell)
+
+
+def _is_continuation(row: list[str | None]) -> bool:
+    """First row on a new page of a table split over the break: empty first cell, text going on."""
+    cells = [cell for cell in row if cell is not None]
+    if not cells or cells[0]:
+        return False
+    filled = [cell for cell in cells if cell]
+    if not filled:
+        return False
+    first = filled[0]
+    return first[:1].islower() or len(filled) * 2 < len(cells) and not MARKER_START.match(first) or len(filled) == 1
+
+
+class _Assembler:
+    def __init__(self) -> None:
+        self.out: list[TextBlock | RowOut] = []
+        self.table: TableState | None = None
+        self.tables = 0
+
+    def page(self, page: PageContent, page_margins: tuple[float, float]) -> None:
+        left, right = page_margins
+        first = True
+        pending: list[Line] = []
+
+        def flush() -> None:
+            nonlocal first
+            if not pending:
+                return
+            blocks = assemble(order_columns(pending), left, right)
+            pending.clear()
+            if first and blocks and self.out and isinstance(self.out[-1], TextBlock):
+                previous = self.out[-1]
+                if continues(previous, blocks[0].lines[0], left):
+                    previous.lines.extend(blocks[0].lines)
+                    previous.open_end = blocks[0].open_end
+                    blocks = blocks[1:]
+            for block in blocks:
+                block.texts = []
+                self.out.append(block)
+            first = False
+
+        for item in page.items:
+            if isinstance(item, Line):
+                pending.append(item)
+                continue
+            flush()
+            self._table(item, page.number, continuing=first)
+            first = False
+        flush()
+
+    def _table(self, table: TableData, page: int, continuing: bool) -> None:
+        columns = len(table.rows[0]) if table.rows else 0
+        state = self.table
+        same = (
+            continuing
+            and state is not None
+            and state.columns == columns
+            and self.out
+            and isinstance(self.out[-1], RowOut)
+            and self.out[-1].table == state.index
+        )
+        if not same:
+            state = self.table = TableState(index=self.tables, columns=columns, headers=set())
+            self.tables += 1
+        assert state is not None
+        first_data = same  # only the first data row on the page can continue the previous page's row
+        header_rows = 0
+        for position, (row, spans) in enumerate(zip(table.rows, table.spans, strict=False)):
+            key = _row_key(row)
+            if not key or key in state.headers:
+                continue
+            cells = [cell for cell in row if cell is not None]
+            spans_above = table.spans[position - 1] if position else []
+            is_header = not same and (
+                position == 0 or (position == header_rows and max(spans_above, default=1) > 1 and _is_subheader(row))
+            )
+            if is_header:
+                header_rows += 1
+                state.headers.add(key)
+                self.out.append(RowOut(cells, spans, page, state.index, header=True))
+                continue
+            if first_data and _is_continuation(row):
+                previous = self.out[-1]
+                if isinstance(previous, RowOut) and len(previous.cells) == len(cells):
+                    previous.cells = [join_wrapped([a, b]) for a, b in zip(previous.cells, cells, strict=True)]
+                    first_data = False
+                    continue
+            first_data = False
+            self.out.append(RowOut(cells, spans, page, state.index, header=False))
+
+
+def _is_subheader(row: list[str | None]) -> bool:
+    """The second line of a two-level header: cells under a merged header cell, others merged from above."""
+    return any(cell == "" for cell in row) and sum(1 for cell in row if cell) >= 1
+
+
+def _page_margins(pages: list[PageContent]) -> dict[int, tuple[float, float]]:
+    """Body margins per page; pages with too few lines borrow those of pages of the same width."""
+    found: dict[int, tuple[float, float]] = {}
+    by_width: dict[int, list[tuple[float, float]]] = {}
+    for page in pages:
+        lines = [item for item in page.items if isinstance(item, Line)]
+        m = margins(lines)
+        if m is not None:
+            found[page.number] = m
+            by_width.setdefault(round(page.width), []).append(m)
+    result: dict[int, tuple[float, float]] = {}
+    for page in pages:
+        if page.number in found:
+            result[page.number] = found[page.number]
+            continue
+        same = by_width.get(round(page.width))
+        if same:
+            lefts = sorted(m[0] for m in same)
+            rights = sorted(m[1] for m in same)
+            result[page.number] = (lefts[len(lefts) // 2], rights[len(rights) // 2])
+        else:
+            result[page.number] = (0.1 * page.width, 0.9 * page.width)
+    return result
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_pdf(path: Path, data: bytes) -> ParsedDocument:
+    """Read a PDF (text layer, OCR where needed); raise an :class:`IngestError` subclass on bad files."""
+    from pipeline.ingest import source_info
+
+    warnings: list[str] = []
+    with _open(path, data) as pdf:
+        try:
+            page_objects = list(pdf.pages)
+        except Exception as exc:
+            raise _translate(path, exc) from exc
+        if not page_objects:
+            raise EmptyDocumentError(path, "the PDF has no pages")
+        pages: list[PageContent] = []
+        needing: list[tuple[int, str]] = []
+        for page in page_objects:
+            content, problem = _read_page(page, path)
+            if problem is not None:
+                needing.append((page.page_number, problem))
+            pages.append(content)
+            page.close()
+        if needing:
+            _ocr_pages(path, pdf, pages, needing, warnings)
+    if not any(page.items for page in pages):
+        raise EmptyDocumentError(path, "the PDF has no text (blank pages)")
+
+    drop_running_lines(pages)
+    page_margins = _page_margins(pages)
+    assembler = _Assembler()
+    for page in pages:
+        assembler.page(page, page_margins[page.number])
+
+    builder = ContentBuilder()
+    for entry in assembler.out:
+        if isinstance(entry, RowOut):
+            builder.add_row(entry.cells, table=entry.table, page=entry.page, header=entry.header, col_spans=entry.spans)
+            continue
+        left, right = page_margins[entry.page]
+        kind, marker, centered = classify(entry, left, right)
+        builder.add(
+            entry.text,
+            kind,  # type: ignore[arg-type]
+            page=entry.page,
+            marker=marker,
+            bold=all(line.bold for line in entry.lines),
+            centered=centered,
+        )
+    fmt = "pdf-ocr" if any(page.ocr for page in pages) else "pdf"
+    return builder.build(source_info(path, data, fmt, pages=len(pages), warnings=warnings))
+
+
+def _ocr_pages(
+    path: Path, pdf: pdfplumber.PDF, pages: list[PageContent], needing: list[tuple[int, str]], warnings: list[str]
+) -> None:
+    reasons = ", ".join(f"page {number}: {problem}" for number, problem in needing)
+    if ocr.missing_ocr() is not None:
+        if len(needing) * 2 > len(pages):
+            ocr.require_ocr(path, f"{len(needing)} of {len(pages)} pages have no usable text ({reasons})")
+        for number, problem in needing:
+            pages[number - 1].skipped = True
+            warnings.append(f"page {number} left out: {problem} and OCR is not available ({ocr.missing_ocr()})")
+        return
+    for number, problem in needing:
+        page = pdf.pages[number - 1]
+        pages[number - 1] = _ocr_page(page, path)
+        page.close()
+        warnings.append(f"page {number} read by OCR (tesseract -l vie): {problem}")

@@ -1,0 +1,278 @@
+"""The ingest batch: files in, one database transaction per document out.
+
+The parent process hashes every file first and skips bytes already stored,
+so re-running a batch costs one read per file.  Extraction (the slow, CPU
+bound part: PDF parsing, OCR, word segmentation) runs in worker processes
+that each load the NLP models once; the parent alone writes to the
+database, one transaction per document, as results arrive.  At most a few
+extractions are in flight at a time and workers are recycled, so memory
+stays flat over thousands of files.  A file that fails becomes an
+``ingest_errors`` row and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from models import schema
+from models.document import Extraction
+from pipeline.db import session_scope, upgrade
+from pipeline.errors import KehoachError
+from pipeline.store import Outcome, canonical_path, find_document, store_extraction
+
+TASKS_PER_WORKER = 200
+"""Documents a worker extracts before it is replaced: caps what a slow leak in a parser can grow to."""
+STORE_ATTEMPTS = 4
+"""A document write that loses a race (deadlock, duplicate from a concurrent run) is retried this often."""
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+@dataclass
+class Failure:
+    path: str
+    sha256: str | None
+    error_class: str
+    message: str
+
+
+@dataclass
+class BatchSummary:
+    run_id: int
+    files: int = 0
+    ingested: int = 0
+    unchanged: int = 0
+    replaced: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+    pages: int = 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def init_worker() -> None:
+    """Load the heavy NLP models once per worker process instead of once per document.
+
+    Never raises: an initializer that fails breaks the whole process pool, so
+    a model that cannot load is left to fail (and be reported) per document.
+    """
+    try:
+        from extractors.nlp import get_nlp
+
+        get_nlp()
+    except Exception:  # noqa: BLE001, S110 - see docstring
+        pass
+
+
+WorkResult = tuple[str, Extraction | None, str | None, str | None]
+"""(path, extraction, error class, error message): exactly one of extraction / error is set."""
+
+
+def extract_file(path: str) -> WorkResult:
+    """Read and extract one file; never raises (a worker must not die on a bad document)."""
+    from extractors.extract import extract
+    from pipeline.ingest import read_document
+
+    try:
+        return path, extract(read_document(path)), None, None
+    except KehoachError as exc:
+        return path, None, type(exc).__name__, getattr(exc, "reason", None) or str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported as an ingest_errors row, batch goes on
+        return path, None, type(exc).__name__, str(exc) or repr(exc)
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
+
+
+def store(engine: Engine, extraction: Extraction, source_path: str) -> Outcome:
+    """Write one extraction in one transaction, retrying races with concurrent runs."""
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            with session_scope(engine) as session:
+                return store_extraction(session, extraction, source_path=source_path).outcome
+        except IntegrityError:
+            with session_scope(engine) as session:
+                if find_document(session, extraction.source.sha256) is not None:
+                    return "unchanged"  # a concurrent run stored the same bytes first
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
+        except DBAPIError as exc:
+            if not _retryable(exc) or attempt == STORE_ATTEMPTS - 1:
+                raise
+        time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def record_error(engine: Engine, run_id: int, failure: Failure) -> None:
+    with session_scope(engine) as session:
+        session.add(
+            schema.IngestErrorRow(
+                run_id=run_id,
+                path=failure.path,
+                sha256=failure.sha256,
+                error_class=failure.error_class,
+                message=failure.message[:4000],
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+def start_run(engine: Engine, args: dict) -> int:
+    from extractors.extract import pipeline_version
+
+    with session_scope(engine) as session:
+        run = schema.IngestRun(started_at=datetime.now(UTC), args=args, pipeline_version=pipeline_version())
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finish_run(engine: Engine, summary: BatchSummary) -> None:
+    with session_scope(engine) as session:
+        run = session.get(schema.IngestRun, summary.run_id)
+        assert run is not None
+        run.finished_at = datetime.now(UTC)
+        run.files = summary.files
+        run.ingested = summary.ingested
+        run.unchanged = summary.unchanged
+        run.replaced = summary.replaced
+        run.failed = summary.failed
+
+
+def _extract_in_process(paths: list[str]) -> Iterator[WorkResult]:
+    init_worker()
+    for path in paths:
+        yield extract_file(path)
+
+
+def _extract_in_pool(paths: list[str], workers: int) -> Iterator[WorkResult]:
+    """Results in completion order, with at most ``2 × workers`` extractions held at once.
+
+    A worker that dies (segfault, out of memory) breaks the pool: the files
+    in flight are retried once in a fresh pool, then reported as failures.
+    """
+    queue = list(reversed(paths))
+    attempts: dict[str, int] = {}
+    window = 2 * workers
+    while queue:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=init_worker, max_tasks_per_child=TASKS_PER_WORKER
+        ) as pool:
+            pending: dict[Future[WorkResult], str] = {}
+            broken = False
+            while (queue or pending) and not broken:
+                while queue and len(pending) < window:
+                    path = queue.pop()
+                    pending[pool.submit(extract_file, path)] = path
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    path = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        attempts[path] = attempts.get(path, 0) + 1
+                        if attempts[path] > 1:
+                            yield path, None, "WorkerCrashed", "the extraction process died on this file"
+                        else:
+                            queue.append(path)
+            if broken:
+                for future, path in pending.items():
+                    future.cancel()
+                    queue.append(path)
+
+
+def ingest_files(
+    engine: Engine,
+    files: Iterable[Path],
+    *,
+    workers: int | None = None,
+    args: dict | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> BatchSummary:
+    """Ingest ``files`` into the database behind ``engine`` (schema upgraded first)."""
+    began = time.perf_counter()
+    files = list(files)
+    workers = max(1, workers or os.cpu_count() or 1)
+    upgrade(engine)
+    run_args = {"db": engine.url.render_as_string(hide_password=True), "workers": workers}
+    summary = BatchSummary(run_id=start_run(engine, {**run_args, **(args or {})}), files=len(files))
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, len(files))
+
+    def fail(path: str, sha256: str | None, error_class: str, message: str) -> None:
+        failure = Failure(path, sha256, error_class, message)
+        summary.failures.append(failure)
+        record_error(engine, summary.run_id, failure)
+
+    to_extract: list[str] = []
+    hashes: dict[str, str] = {}
+    queued: set[str] = set()
+    for path in files:
+        key = canonical_path(path)
+        try:
+            sha256 = sha256_of(path)
+        except OSError as exc:
+            fail(key, None, "IngestError", f"cannot be read ({exc.strerror})")
+            advance()
+            continue
+        with session_scope(engine) as session:
+            stored = find_document(session, sha256) is not None
+        if stored or sha256 in queued:
+            summary.unchanged += 1
+            advance()
+            continue
+        queued.add(sha256)
+        hashes[key] = sha256
+        to_extract.append(key)
+
+    results = _extract_in_process(to_extract) if workers == 1 else _extract_in_pool(to_extract, workers)
+    for path, extraction, error_class, message in results:
+        if extraction is None:
+            fail(path, hashes.get(path), error_class or "Error", message or "")
+        else:
+            try:
+                summary.count(store(engine, extraction, path))
+                summary.pages += extraction.source.pages or 0
+            except Exception as exc:  # noqa: BLE001 - the document is rolled back; the batch goes on
+                fail(path, extraction.source.sha256, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else "")
+        advance()
+    summary.seconds = time.perf_counter() - began
+    finish_run(engine, summary)
+    return summary
