@@ -272,9 +272,7 @@ def _compiled() -> _Compiled:
     # the province after a name stays on its line or the next one: never across a blank line
     gap = r"(?:[^\S\n]+|[^\S\n]*\n[^\S\n]*)"
     suffix = rf"(?:(?:{gap}(?:của{gap})?tỉnh)?{gap}(?P<place>{provinces})(?!\w)|{gap}tỉnh(?!\w))"
-    # not inside a document symbol ("20/KH-SXD", "KH/BCĐ")
-    not_symbol = r"(?<![\w&])(?<![-/])(?<![-/]\s)"
-    registry_re = re.compile(rf"{not_symbol}(?P<det>{det})?(?P<body>{trie_regex(sequences)})(?P<suffix>{suffix})?")
+    registry_re = re.compile(rf"(?<![\w&])(?P<det>{det})?(?P<body>{trie_regex(sequences)})(?P<suffix>{suffix})?")
 
     # distributive lists: head + one short name per item
     short_keys: dict[str, dict[str, RegistryEntry]] = {}
@@ -378,7 +376,10 @@ def _capitalised(text: str, pos: int) -> bool:
 def _registry_candidates(text: str, folded: str, c: _Compiled) -> list[Candidate]:
     out: list[Candidate] = []
     for m in c.registry_re.finditer(folded):
-        entry, name = c.registry_keys[_text_key(m.group("body"))]
+        body = m.group("body")
+        if not m.group("det") and _SYMBOL_TAIL.search(folded, max(0, m.start() - 4), m.start()) and " " not in body:
+            continue  # an abbreviation inside a document symbol ("20/KH-SXD", "KH/BCĐ") names no one here
+        entry, name = c.registry_keys[_text_key(body)]
         end = m.end()
         place = None
         if m.group("suffix") is not None:
@@ -517,6 +518,7 @@ def _unit_candidates(text: str, folded: str, c: _Compiled) -> list[Candidate]:
     return out
 
 
+_SYMBOL_TAIL = re.compile(r"\w ?[-/] ?$")
 _RULES = (_registry_candidates, _distributive_candidates, _group_candidates, _people_candidates, _unit_candidates)
 _BRACKET = re.compile(r"\s*\(\s*")
 

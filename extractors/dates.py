@@ -142,6 +142,7 @@ def _number(token: str | None) -> int | None:
 
 
 def _year(token: str | None) -> int | None:
+    """The year of a 4-digit token; -1 outside ``year_range`` (the whole find is then dropped)."""
     if token is None:
         return None
     low, high = vocabulary()["year_range"]
@@ -429,8 +430,9 @@ def _combine(text: str, atoms: list[_Atom]) -> list[_Atom]:
             and prev.hi is not None
             and prev.hi[0] is None
             and _REC_GAP.fullmatch(gap)
-            and (atom.every_year or prev.hi[1] is None)
+            and atom.every_year
         ):
+            # "trước ngày 15 tháng 12 hàng năm": a yearly deadline, not a date
             out[-1] = replace(atom, begin=prev.begin, cue=prev.cue)
             continue
         if (

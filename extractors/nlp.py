@@ -235,7 +235,14 @@ def _cue_matcher() -> Matcher:
         patterns = []
         for phrase in phrases:
             syllables = matching_form(phrase).split()
-            patterns.extend([{"NORM": part} for part in parts] for parts in _segmentations(syllables))
+            for parts in _segmentations(syllables):
+                # a line break between syllables is a whitespace token of its own
+                pattern: list[dict[str, Any]] = []
+                for part in parts:
+                    if pattern:
+                        pattern.append({"IS_SPACE": True, "OP": "*"})
+                    pattern.append({"NORM": part})
+                patterns.append(pattern)
         matcher.add(label, patterns)
     return matcher
 

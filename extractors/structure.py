@@ -30,6 +30,13 @@ MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 """Marker styles, tried in order; ``m`` is the marker's label."""
 
 _APPENDIX = re.compile(r"^\s*(?:\*\*)?\s*PHỤ LỤC\b", re.IGNORECASE)
+_BODY_END = re.compile(r"^\s*(?:\*\*)?\s*Nơi nhận\s*:?", re.IGNORECASE)
+"""The recipients list closes the body: what follows is the signature, then maybe an appendix."""
+
+
+def _is_upper_heading(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and not any(c.islower() for c in letters) and len(text.split()) <= 12
 
 
 def split_marker(text: str) -> tuple[str | None, str | None, str]:
@@ -59,6 +66,8 @@ class Node:
     children: list[Node] = field(default_factory=list)
     parent: Node | None = None
     depth: int = 0
+    title_blocks: int = 1
+    """How many of ``blocks`` hold the title (a wrapped upper-case heading takes two)."""
 
     @property
     def span(self) -> tuple[int, int]:
@@ -100,6 +109,7 @@ def build_outline(parsed: ParsedDocument) -> Outline:
     root = Node(style="root", label="", path="", title="")
     stack: list[Node] = [root]
     appendix_start = None
+    body_ended = False
     for index, block in enumerate(parsed.blocks):
         text = parsed.text_of(block.span)
         if block.kind == "table_row":
@@ -108,9 +118,22 @@ def build_outline(parsed: ParsedDocument) -> Outline:
             appendix_start = index
         if appendix_start is not None:
             continue
+        if _BODY_END.match(text):
+            body_ended = True
+        if body_ended:
+            continue
         style, label, rest = split_marker(text)
         if style is None:
-            stack[-1].blocks.append(block) if stack[-1] is not root else None
+            current = stack[-1]
+            if current is root:
+                continue
+            if len(current.blocks) == 1 and _is_upper_heading(current.title) and _is_upper_heading(text):
+                # an upper-case heading wrapped over two lines ("III. TỔ CHỨC" / "THỰC HIỆN")
+                current.title = f"{current.title} {text.strip()}"
+                current.blocks.append(block)
+                current.title_blocks = 2
+                continue
+            current.blocks.append(block)
             continue
         assert label is not None
         # the roman level is always the top of the outline

@@ -53,10 +53,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "lead_before": re.compile(rf"^\s*,?\s*(?:{_alternation(r['lead_before'])})\b"),
         "coord_after": re.compile(rf"(?:{_alternation(r['coordinating_after'])})\s*(?:với\s+)?(?:các\s+)?$"),
         "subject_gap": re.compile(
-            rf"^\s*(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,200}},\s*)?"
+            r"^\s*(?:(?:[ivx]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|nhiệm vụ \d{1,2})\s*[.):\-–]\s*|[-+•*–]\s*)?"
+            rf"(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,200}},\s*)?"
             rf"(?:(?:{_alternation(r['lead_after'])})\s+)?"
             rf"(?:(?:{_alternation(r['subject_titles'])})\s+)?(?:các\s+)?$"
         ),
+        "directive": re.compile(
+            rf"^\s*(?:(?:{_alternation(r['past_markers'])})\s+)?(?:{_alternation(r['directive_verbs'])})\b"
+        ),
+        "past": re.compile(rf"^\s*(?:{_alternation(r['past_markers'])})\b"),
         "closing": re.compile(rf"^\s*(?:{_alternation(r['closing_clauses'])})\b"),
         "enumeration": re.compile(rf"(?:{_alternation(r['enumeration_intros'])})\s*:\s*$"),
         "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
@@ -67,6 +72,10 @@ _RUN_GAP = re.compile(
     r"^(?:\s|,|;|&|/|\(|\)|\bvà\b|\bcùng\b|\bcác\b|\bcủa tỉnh\b|\bcấp tỉnh\b|\btỉnh\b|\bcó liên quan\b|\bliên quan\b)*$"
 )
 _SECTION_TITLE_WORDS = 12
+_DATED_BULLET = re.compile(
+    r"^\s*(?:giai đoạn|năm|quý|tháng|đến|từ|trong|trước|đầu|cuối|giữa|trung tuần|tuần|hàng|định kỳ)\b[^:]{0,40}\d[^:]{0,20}:",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------- drafts
@@ -167,7 +176,7 @@ class Segmenter:
             return
         lead_here = self.agency_heading(node)
         children = node.children
-        body_blocks = node.blocks[1:]
+        body_blocks = node.blocks[node.title_blocks :]
         if lead_here:
             if body_blocks and not children:
                 self.add_item(node, lead_here, blocks=body_blocks)
@@ -175,8 +184,14 @@ class Segmenter:
                 self.visit(child, lead_here, zone)
             return
         field_children = [c for c in children if _field_label(self.text(c.head.span))]
-        if len(field_children) >= 2:
+        if len(field_children) >= 2 or (field_children and len(field_children) == len(children)):
             self.add_field_task(node, inherited)
+            return
+        if children and all(c.style in ("dash", "plus") for c in children) and all(
+            _DATED_BULLET.match(c.title) for c in children
+        ):
+            # "- Giai đoạn 2023-2025: …", "- Tháng 5/2022: …": the item's schedule, not separate tasks
+            self.add_item(node, inherited, include_children=True, milestones=children)
             return
         own_text = self.text((node.head.span[0], node.blocks[-1].span[1]))
         if children and all(c.style in ("dash", "plus") for c in children) and (
@@ -204,6 +219,7 @@ class Segmenter:
         *,
         blocks: list[Block] | None = None,
         include_children: bool = False,
+        milestones: list[Node] | None = None,
     ) -> None:
         blocks = list(blocks or node.blocks)
         if _patterns()["non_task"].match(node.title) or not node.title.strip() and len(blocks) == 1:
@@ -223,6 +239,7 @@ class Segmenter:
             role_spans=[b.span for b in blocks],
             inherited=inherited,
             time_spans=[span],
+            milestone_spans=[(m.head.span[0], m.blocks[-1].span[1]) for m in milestones or []],
         )
         self.drafts.append(draft)
         if closing:
@@ -261,6 +278,36 @@ class Segmenter:
                 draft.role_spans.append(child_span)
                 draft.time_spans.append(child_span)
         self.drafts.append(draft)
+
+    # -- prose -----------------------------------------------------------------------
+    def from_prose(self) -> None:
+        """Plans written as running text (a news report, a letter): sentences that assign work.
+
+        A sentence is a task when it names who must act ("đề nghị X", "giao X",
+        "X chủ trì", X opening the sentence in the present) or, in a timetable
+        sentence, when a clause carries its own date.
+        """
+        patterns = _patterns()
+        for block in self.parsed.blocks:
+            if block.kind != "paragraph":
+                continue
+            for start, end in _sentences(self.content, block.span):
+                sentence = matching_form(self.content[start:end])
+                clauses = _dated_clauses(self.content, (start, end))
+                if len(clauses) >= 2:
+                    for clause in clauses:
+                        self.drafts.append(Draft(span=clause, section="schedule", page=block.page, time_spans=[clause]))
+                    continue
+                local = self.mentions_in((start, end))
+                roles = inline_roles(self.content, (start, end), local)
+                if not any(m.role == "lead" for m in roles):
+                    continue
+                opener = sentence[: 40]
+                if patterns["past"].search(opener) or re.search(r"\bđã\b", sentence[:80]):
+                    continue
+                self.drafts.append(
+                    Draft(span=(start, end), section="text", page=block.page, role_spans=[(start, end)], time_spans=[(start, end)])
+                )
 
     # -- tables ----------------------------------------------------------------------
     def from_tables(self) -> None:
@@ -383,6 +430,55 @@ class TableReader:
         return sum(1 for _, _, span in _grid(row) if _column_role(self.seg.text(span))) >= 2
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")
+
+
+def _sentences(content: str, span: Span) -> list[Span]:
+    spans = []
+    start = span[0]
+    for match in _SENTENCE_END.finditer(content, span[0], span[1]):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = match.end()
+    if start < span[1]:
+        spans.append((start, span[1]))
+    return spans
+
+
+_MONTH_DATE = re.compile(r"\b(?:trong|vào|trước|đến)\s+(?:tháng|quý|ngày)\s+[\dIVX]", re.IGNORECASE)
+
+
+def _dated_clauses(content: str, span: Span) -> list[Span]:
+    """Clauses of a timetable sentence ("…lần 2 trong tháng 8/2021; …trong tháng 10/2021 và …") with their own date."""
+    text = content[span[0] : span[1]]
+    clauses: list[Span] = []
+    position = 0
+    for piece in re.split(r"(;)", text):
+        if piece == ";":
+            position += 1
+            continue
+        pieces = [piece]
+        # "… trong tháng 10/2020 và báo cáo … trong tháng 11/2021": two dated actions
+        if len(_MONTH_DATE.findall(piece)) >= 2:
+            pieces = re.split(r"(?<=\d)\s+và\s+", piece)
+            joined_offsets = []
+            cursor = 0
+            for sub in pieces:
+                index = piece.index(sub, cursor)
+                joined_offsets.append(index)
+                cursor = index + len(sub)
+        else:
+            joined_offsets = [0]
+        for sub, offset in zip(pieces, joined_offsets, strict=True):
+            if _MONTH_DATE.search(sub):
+                a = span[0] + position + offset
+                stripped = sub.strip(" .")
+                a += sub.index(stripped) if stripped else 0
+                clauses.append((a, a + len(stripped)))
+        position += len(piece)
+    return clauses
+
+
 # --------------------------------------------------------------------------- roles
 
 
@@ -431,7 +527,7 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
             role = "lead"
         elif patterns["lead_after"].search(before[-30:]):
             role = "lead"
-        else:
+        elif not patterns["directive"].match(after):
             for start in starts:
                 if start <= first and patterns["subject_gap"].match(folded[start - base : first - base]):
                     role = "lead"
@@ -499,6 +595,8 @@ def segment_tasks(parsed: ParsedDocument, mentions: list[AgencyMention], outline
     segmenter = Segmenter(parsed, mentions)
     segmenter.from_outline(outline or build_outline(parsed))
     segmenter.from_tables()
+    if not segmenter.drafts:
+        segmenter.from_prose()
     drafts = sorted(segmenter.drafts, key=lambda d: d.span[0])
     for index, draft in enumerate(drafts):
         draft.order = index

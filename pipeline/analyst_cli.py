@@ -137,6 +137,7 @@ def db_current(db: DbOption = None) -> None:
 
 
 def _print_frame(frame, fmt: str) -> None:  # noqa: ANN001 - pandas DataFrame
+    frame = frame.convert_dtypes()  # integer columns with NULLs stay integers (7, not 7.0)
     if fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif fmt == "json":

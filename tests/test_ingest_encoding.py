@@ -76,7 +76,7 @@ def test_encoding_dev_files_in_bomless_utf16(dev_texts: list[Path], codec: str) 
 def test_encoding_utf16_nul_pattern_needs_one_parity() -> None:
     assert utf16_without_bom("Kế hoạch số 20".encode("utf-16-le")) == "utf-16-le"
     assert utf16_without_bom("Kế hoạch số 20".encode("utf-16-be")) == "utf-16-be"
-    assert utf16_without_bom("Kế hoạch số 20".encode("utf-8")) is None
+    assert utf16_without_bom("Kế hoạch số 20".encode()) is None
 
 
 def test_encoding_utf8_with_a_damaged_byte_stays_utf8() -> None:
@@ -102,7 +102,7 @@ def test_encoding_detection_is_linear(dev_texts: list[Path]) -> None:
     decoded = detect_and_decode(big)
     assert time.perf_counter() - start < 2.0, "detection must not grow faster than the file"
     assert decoded.encoding == "windows-1258"
-    assert len(decoded.text) >= len(big) * 0.9
+    assert decoded.text.count("Thực hiện Quyết định số 197/QĐ-UBND") == 25
 
 
 def test_encoding_dev_file_reads_in_milliseconds(dev_texts: list[Path]) -> None:

@@ -26,6 +26,9 @@ from pipeline.ingest.syllables import vietnamese_ratio
 SAMPLE_BYTES = 256 * 1024
 """Detection looks at this much of the file: enough for any plan, linear for huge files."""
 
+SCORE_BYTES = 48 * 1024
+"""Candidate decodings are scored on this much: thousands of words, a few ms per candidate."""
+
 VIETNAMESE_ENOUGH = 0.5
 """Below this share of valid syllables no candidate reads as Vietnamese: ask charset-normalizer."""
 
@@ -64,11 +67,7 @@ def control_share(text: str) -> float:
     """Share of control / replacement characters (not tab or line breaks) in ``text``."""
     if not text:
         return 0.0
-    bad = sum(
-        1
-        for c in text
-        if (c < " " and c not in _ALLOWED_CONTROLS) or "\x7f" <= c <= "\x9f" or c == "\ufffd"
-    )
+    bad = sum(1 for c in text if (c < " " and c not in _ALLOWED_CONTROLS) or "\x7f" <= c <= "\x9f" or c == "\ufffd")
     return bad / len(text)
 
 
@@ -146,14 +145,14 @@ def detect_and_decode(data: bytes) -> DecodedText:
         if data.startswith(bom):
             text = _nfc(data.decode(name if name != "utf-8-sig" else "utf-8-sig", errors="replace"))
             _check_not_binary(text[: SAMPLE_BYTES // 2], "decoded characters")
-            return DecodedText(text, name, vietnamese_ratio(text[: SAMPLE_BYTES // 2]))
+            return DecodedText(text, name, vietnamese_ratio(text[:SCORE_BYTES]))
 
     sample = data[:SAMPLE_BYTES]
     utf16 = utf16_without_bom(sample)
     if utf16:
         text = _nfc(data[: len(data) - len(data) % 2].decode(utf16, errors="replace"))
         _check_not_binary(text[: SAMPLE_BYTES // 2], "decoded characters")
-        return DecodedText(text, utf16, vietnamese_ratio(text[: SAMPLE_BYTES // 2]))
+        return DecodedText(text, utf16, vietnamese_ratio(text[:SCORE_BYTES]))
 
     if sample.count(0) > max(2, len(sample) // 1000):
         raise BinaryDataError(f"binary data, not text: {sample.count(0)} NUL bytes in the first {len(sample)} bytes")
@@ -161,9 +160,11 @@ def detect_and_decode(data: bytes) -> DecodedText:
     if c0_share > MAX_CONTROL_SHARE:  # C1 bytes are UTF-8 continuation or legacy letters: not counted
         raise BinaryDataError(f"binary data, not text: {c0_share:.0%} of the bytes are control characters")
     if sample.isascii():
-        return DecodedText(data.decode("ascii", errors="replace"), "utf-8", vietnamese_ratio(sample.decode("ascii")))
+        return DecodedText(
+            data.decode("ascii", errors="replace"), "utf-8", vietnamese_ratio(sample[:SCORE_BYTES].decode("ascii"))
+        )
 
-    scored = [(vietnamese_ratio(text), name) for name, text in _candidates(sample)]
+    scored = [(vietnamese_ratio(text), name) for name, text in _candidates(sample[:SCORE_BYTES])]
     ratio, name = max(scored, key=lambda item: item[0])  # max keeps the first of equals: the order prefers
     if name != "utf-8" and scored[0][1] == "utf-8" and ratio - scored[0][0] < UTF8_MARGIN:
         ratio, name = scored[0]

@@ -23,6 +23,7 @@ them against iconv and against viparse's tables.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from functools import cache
@@ -75,10 +76,8 @@ _TCVN3_VN1_CONTROL = {
 def _surface_chars(byte: int) -> set[str]:
     """The characters a legacy byte can arrive as: its Latin-1 code point and its cp1252 one."""
     chars = {chr(byte)}
-    try:
+    with contextlib.suppress(UnicodeDecodeError):  # 0x81, 0x8D, 0x8F, 0x90, 0x9D are unassigned in cp1252
         chars.add(bytes([byte]).decode("cp1252"))
-    except UnicodeDecodeError:
-        pass
     return chars
 
 
@@ -97,9 +96,7 @@ def _tcvn3_tables() -> tuple[dict[int, str], dict[str, str], dict[str, str], re.
     return plain, as_letter, as_cp1252, token
 
 
-_PUNCTUATION_SLOTS = frozenset(
-    char for byte in (0x85, *range(0x91, 0x98)) for char in _surface_chars(byte)
-)
+_PUNCTUATION_SLOTS = frozenset(char for byte in (0x85, *range(0x91, 0x98)) for char in _surface_chars(byte))
 
 
 def _convert_tcvn3(text: str) -> str:
@@ -209,7 +206,7 @@ _WORDS = re.compile(r"[^\W\d_]+")
 
 
 def _is_capital_word_with_lowercase(word: str) -> bool:
-    """"HOạCH", "NHâN": a lower-case letter after two capitals or before a capital."""
+    """True for "HOạCH", "NHâN": a lower-case letter after two capitals or before a capital."""
     for index, char in enumerate(word):
         if char.islower() and (word[:index].isupper() and index >= 2 or any(c.isupper() for c in word[index + 1 :])):
             return True

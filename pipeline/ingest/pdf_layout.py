@@ -194,9 +194,9 @@ def order_columns(lines: list[Line]) -> list[Line]:
                     break
                 g_lo, g_hi = gaps[0]
                 new_lo, new_hi = max(lo, g_lo), min(hi, g_hi)
-            elif line.x1 < hi:
+            elif line.x1 <= (lo + hi) / 2:  # wholly in the left column (a centred title straddles the gutter)
                 new_lo, new_hi = max(lo, line.x1), hi
-            elif line.x0 > lo:
+            elif line.x0 >= (lo + hi) / 2:
                 new_lo, new_hi = lo, min(hi, line.x0)
             else:
                 break

@@ -78,18 +78,14 @@ _KNOWN_TAG = re.compile(
     r"</?(?:p|div|span|b|strong|i|em|u|font|sup|sub|td|th|tr|table|tbody|thead|li|ul|ol|h[1-6]|a|center)\b[^<>]*>",
     re.IGNORECASE,
 )
-_HTML_DOCUMENT = re.compile(
-    r"<(?:!doctype\s+html|html|body|p|div|table|tr|td|br|h[1-6]|li)\b[^<>]*>", re.IGNORECASE
-)
+_HTML_DOCUMENT = re.compile(r"<(?:!doctype\s+html|html|body|p|div|table|tr|td|br|h[1-6]|li)\b[^<>]*>", re.IGNORECASE)
 _DECORATION = re.compile(r"^[\s\-_=*~.·•|+]*$")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _BOLD_MARK = "**"
 _LETTER_START = re.compile(r"^\W*[^\W\d_]")  # opens with a letter (after quotes or brackets)
 # a lone * touching a word on one side only: markdown emphasis ("*(Ban hành …)*"), not "Số * -KH"
-_EMPHASIS_STAR = re.compile(
-    r"""(?:(?<=[\s(\[“"'])|^)\*(?=[^\s*])|(?<=[^\s*])\*(?=[\s)\].,;:!?”"']|$)"""
-)
+_EMPHASIS_STAR = re.compile(r"""(?:(?<=[\s(\[“"'])|^)\*(?=[^\s*])|(?<=[^\s*])\*(?=[\s)\].,;:!?”"']|$)""")
 
 
 def _strip_bold(text: str) -> tuple[str, bool]:

@@ -29,7 +29,9 @@ def cp1258(text: str) -> bytes:
 
 
 def tcvn3(text: str) -> bytes:
-    return subprocess.run(["iconv", "-f", "utf-8", "-t", "TCVN5712-1"], input=text.encode(), capture_output=True, check=True).stdout
+    return subprocess.run(
+        ["iconv", "-f", "utf-8", "-t", "TCVN5712-1"], input=text.encode(), capture_output=True, check=True
+    ).stdout
 
 
 def vni(text: str) -> bytes:
