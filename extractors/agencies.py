@@ -299,7 +299,8 @@ def _compiled() -> _Compiled:
     member_info: dict[str, dict] = {}
     for member in groups["members"]:
         for written in (member["form"], *member.get("aliases", ())):
-            member_info[_key(_units(written))] = member
+            for variant in _abbreviated_variants(_units(written), pairs):
+                member_info.setdefault(_key(variant), member)
     not_followed = _alternation(groups["not_followed_by"])
     member_alt = trie_regex(tuple(k.split(" ")) for k in member_info)
     member_re = re.compile(rf"(?:{member_alt})(?!\s+(?:{not_followed})(?!\w))")

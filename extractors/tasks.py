@@ -61,6 +61,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "directive": re.compile(
             rf"^\s*(?:(?:{_alternation(r['past_markers'])})\s+)?(?:{_alternation(r['directive_verbs'])})\b"
         ),
+        "non_agent": re.compile(rf"^\s*,?\s*(?:{_alternation(r['non_agent_after'])})\b"),
         "past": re.compile(rf"^\s*(?:{_alternation(r['past_markers'])})\b"),
         "closing": re.compile(rf"^\s*(?:{_alternation(r['closing_clauses'])})\b"),
         "enumeration": re.compile(rf"(?:{_alternation(r['enumeration_intros'])})\s*:\s*$"),
@@ -69,8 +70,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 
 _RUN_GAP = re.compile(
-    r"^(?:\s|,|;|&|/|\(|\)|\bvà\b|\bcùng\b|\bcác\b|\bcủa tỉnh\b|\bcấp tỉnh\b|\btỉnh\b|\bcó liên quan\b|\bliên quan\b)*$"
+    r"^(?:\s|,|;|&|/|\(|\)|\bvà\b|\bcùng\b|\bcác\b|\bcủa tỉnh\b|\bcấp tỉnh\b|\btỉnh\b|\bcó liên quan\b|\bliên quan\b"
+    r"|\bthủ trưởng\b|\bchủ tịch\b|\bgiám đốc\b|\blãnh đạo\b|\bngười đứng đầu\b)*$"
 )
+"""What may stand between two agencies of one list ("Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện")."""
 _SECTION_TITLE_WORDS = 12
 _DATED_BULLET = re.compile(
     r"^\s*(?:giai đoạn|năm|quý|tháng|đến|từ|trong|trước|đầu|cuối|giữa|trung tuần|tuần|hàng|định kỳ)\b[^:]{0,40}\d[^:]{0,20}:",
@@ -232,11 +235,14 @@ class Segmenter:
                 last = last.children[-1]
             end = max(end, last.blocks[-1].span[1])
         span = (blocks[0].span[0], end)
+        role_blocks = list(blocks)
+        if include_children:
+            role_blocks += [b for child in node.walk() for b in child.blocks[1:]]
         draft = Draft(
             span=span,
             section=node.path,
             page=blocks[0].page,
-            role_spans=[b.span for b in blocks],
+            role_spans=[b.span for b in role_blocks],
             inherited=inherited,
             time_spans=[span],
             milestone_spans=[(m.head.span[0], m.blocks[-1].span[1]) for m in milestones or []],
@@ -511,6 +517,8 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
     roles: list[AgencyMention] = []
     starts = _segment_starts(content, span)
     field_spans = [(m.start(), m.end(), m.group("label")) for m in patterns["field"].finditer(content, span[0], span[1])]
+    # "Đơn vị Tư vấn:" is a label, not a mention of the consultant
+    mentions = [m for m in mentions if not any(a <= m.span[0] < b for a, b, _ in field_spans)]
     for run in _runs(mentions, content):
         first, last = run[0].span[0], run[-1].span[1]
         before = folded[: first - base]
@@ -527,7 +535,7 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
             role = "lead"
         elif patterns["lead_after"].search(before[-30:]):
             role = "lead"
-        elif not patterns["directive"].match(after):
+        elif not patterns["directive"].match(after) and not patterns["non_agent"].match(after):
             for start in starts:
                 if start <= first and patterns["subject_gap"].match(folded[start - base : first - base]):
                     role = "lead"

@@ -128,6 +128,10 @@ class TimeExpression(_Model):
     """The recurrence as written ("hàng tháng", "02 lần/tháng", "trước ngày 15 tháng 12 hàng năm")."""
     deadline: bool = False
     """True for "trước ngày …" / "chậm nhất …": ``end`` is a deadline, not a window end."""
+    kind: str = "task"
+    """task | name (part of a plan's name: "thời kỳ 2021-2030") | citation | dateline | baseline."""
+    part: str | None = None
+    """Part of the month or period: "early", "middle", "late", "week 4"."""
 
 
 class AgencyMention(_Model):

@@ -223,7 +223,7 @@ def timeline(
 
     Example: kehoach timeline --agency "Sở Tài chính" --from 2022-01 --to 2025-12 --plot timeline.png
     """
-    from pipeline.timeline import TIMELINE_COLUMNS, TimelineError, parse_period, plot_gantt
+    from pipeline.timeline import TIMELINE_COLUMNS, TimelineError, for_terminal, parse_period, plot_gantt
     from pipeline.timeline import timeline as build_timeline
 
     try:
@@ -239,9 +239,10 @@ def timeline(
             raise _fail(f"no agency matches {agency!r} in the database", 1)
         linked = f"; with predecessors/successors {', '.join(match.linked)}" if match.linked else ""
         typer.echo(f"agency: {', '.join(match.direct)}{linked}", err=True)
-    _print_frame(frame[TIMELINE_COLUMNS], fmt)
+    _print_frame(for_terminal(frame) if fmt == "table" else frame[TIMELINE_COLUMNS], fmt)
     if plot is not None:
-        drawn = plot_gantt(frame, plot, title=f"Tasks of {agency}" if agency else "Tasks by due date")
+        title = f"Tasks of {' / '.join(match.direct + match.linked)}" if match else "Tasks by due date"
+        drawn = plot_gantt(frame, plot, title=title)
         typer.echo(f"{plot}: {drawn} dated tasks drawn", err=True)
 
 

@@ -38,6 +38,8 @@ TIMELINE_COLUMNS = [
     "coordinating",
     "text",
 ]
+TABLE_COLUMNS = ["task_id", "plan", "section", "due_text", "lead", "coordinating", "text"]
+"""The terminal table shows these, texts shortened; csv/json carry every column of TIMELINE_COLUMNS."""
 MAX_PLOTTED_TASKS = 400
 
 
@@ -152,15 +154,38 @@ def _dates(column: pd.Series) -> pd.Series:
     return pd.Series([None if pd.isna(v) else v.date() for v in parsed], index=column.index, dtype=object)
 
 
+def for_terminal(frame: pd.DataFrame, width: int = 90) -> pd.DataFrame:
+    """The timeline with one-line, shortened texts: a table an analyst can scan."""
+
+    def short(value: object, limit: int) -> object:
+        if not isinstance(value, str):
+            return value
+        flat = " ".join(value.split())
+        return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+    view = frame[TABLE_COLUMNS].copy()
+    view["plan"] = view["plan"].map(lambda v: short(v, 28))
+    view["text"] = view["text"].map(lambda v: short(v, width))
+    return view
+
+
 def first_lead(lead: object) -> str:
     return str(lead).split("; ")[0] if isinstance(lead, str) and lead else "(no lead)"
 
 
 def plot_gantt(frame: pd.DataFrame, path: Path, *, title: str = "Tasks by due date") -> int:
-    """Draw dated tasks as bars (start or plan date → end of the due period), one colour per lead agency.
+    """Save the Gantt chart of ``frame`` to ``path`` (PNG); return the number of tasks drawn."""
+    figure, drawn = gantt_figure(frame, title=title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110, bbox_inches="tight")  # "tight" keeps long labels and the outside legend
+    return drawn
 
-    Returns the number of tasks drawn.  Uses the Agg canvas directly: no
-    display, no global pyplot state, safe in worker processes and CI.
+
+def gantt_figure(frame: pd.DataFrame, *, title: str = "Tasks by due date"):  # noqa: ANN201 - matplotlib Figure
+    """Dated tasks as bars (start or plan date → end of the due period), one colour per lead agency.
+
+    Returns (figure, tasks drawn).  Uses the Agg canvas directly: no display,
+    no global pyplot state, safe in worker processes, CI and notebooks.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -195,7 +220,4 @@ def plot_gantt(frame: pd.DataFrame, path: Path, *, title: str = "Tasks by due da
         handles.append(Patch(color="lightgray", label="other agencies"))
     if handles:
         axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Lead agency")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    return len(dated)
+    return figure, len(dated)

@@ -102,13 +102,25 @@ def ocr_image(image: Image.Image, path: str | Path, page: int, offset: tuple[flo
 
 
 def parse_tsv(tsv: str, scale: float, offset: tuple[float, float] = (0.0, 0.0)) -> list[Word]:
-    """Word rows (level 5) of Tesseract's TSV, scaled from pixels to points."""
+    """Word rows (level 5) of Tesseract's TSV, scaled from pixels to points.
+
+    A word gets the vertical extent of its whole line (level 4): ink boxes of
+    single words are as short as their letters, while the layout code compares
+    gaps with a font-size-like line height, as on text-layer pages.
+    """
     words: list[Word] = []
+    line_extent: dict[tuple[str, ...], tuple[float, float]] = {}
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        key = (row.get("page_num", ""), row.get("block_num", ""), row.get("par_num", ""), row.get("line_num", ""))
+        top = float(row["top"]) * scale + offset[1]
+        height = float(row["height"]) * scale
+        if row.get("level") == "4":
+            line_extent[key] = (top, top + height)
+            continue
         text = (row.get("text") or "").strip()
         if row.get("level") != "5" or not text or float(row.get("conf") or -1) < MIN_CONFIDENCE:
             continue
-        left, top = float(row["left"]) * scale + offset[0], float(row["top"]) * scale + offset[1]
-        width, height = float(row["width"]) * scale, float(row["height"]) * scale
-        words.append(Word(text=text, x0=left, x1=left + width, top=top, bottom=top + height))
+        left, width = float(row["left"]) * scale + offset[0], float(row["width"]) * scale
+        line_top, line_bottom = line_extent.get(key, (top, top + height))
+        words.append(Word(text=text, x0=left, x1=left + width, top=line_top, bottom=line_bottom))
     return words

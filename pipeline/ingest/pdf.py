@@ -234,7 +234,8 @@ def _ocr_page(page: Page, path: Path) -> PageContent:
     def cell_words(bbox: tuple[float, float, float, float]) -> list[Word]:
         return ocr.ocr_region(image, bbox, path, page.page_number)
 
-    content.items = [*group_lines(outside, page.page_number), *(_table_data(t, cell_words) for t in tables)]
+    lines = [line for line in group_lines(outside, page.page_number) if any(c.isalnum() for c in line.text)]
+    content.items = [*lines, *(_table_data(t, cell_words) for t in tables)]
     content.items.sort(key=_top)
     return content
 

@@ -281,6 +281,7 @@ def assemble(lines: list[Line], left: float, right: float) -> list[TextBlock]:
             or line.x0 > previous.x0 + 0.8 * line.height
             or _ends_short(previous, line, right)
             or line.top - previous.bottom > 1.6 * line.height
+            or _is_heading_text(line.text) != _is_heading_text(previous.text)
             or previous.bold != line.bold
             and (previous.bold or line.bold)
             and (_is_heading_text(blocks[-1].text) or line.bold)
