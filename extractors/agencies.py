@@ -73,6 +73,8 @@ class NameMatch:
     place: str | None = None
     """The province written after a provincial body ("Lạng Sơn" in "Sở Xây dựng tỉnh Lạng Sơn")."""
     refers_to_bracket: bool = False
+    possessive: bool = False
+    """A group of sub-units ("các đơn vị chuyên môn") whose owner may follow after "của"."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -422,6 +424,7 @@ def _distributive_candidates(text: str, folded: str, c: _Compiled) -> list[Candi
 def _group_candidates(text: str, folded: str, c: _Compiled) -> list[Candidate]:
     out: list[Candidate] = []
     levels = _patterns()["groups"]["levels"]
+    possessive_forms = set(_patterns()["groups"]["possessive_members"])
     for m in c.member_start_re.finditer(folded):
         members: list[tuple[int, int, dict]] = [(m.start("member"), m.end(), c.member_info[_text_key(m["member"])])]
         pos = m.end()
@@ -463,7 +466,8 @@ def _group_candidates(text: str, folded: str, c: _Compiled) -> list[Candidate]:
             entry = c.group_names.get(matching_form(name))
             if entry is not None:
                 name, level = entry.name, entry.level
-            matches.append(NameMatch(start, stop, name, "group", level))
+            possessive = all(member[2]["form"] in possessive_forms for member in run)
+            matches.append(NameMatch(start, stop, name, "group", level, possessive=possessive))
         out.append((m.start(), end, matches))
     return out
 
@@ -520,8 +524,10 @@ def _unit_candidates(text: str, folded: str, c: _Compiled) -> list[Candidate]:
 
 
 _SYMBOL_TAIL = re.compile(r"\w ?[-/] ?$")
-_RULES = (_registry_candidates, _distributive_candidates, _group_candidates, _people_candidates, _unit_candidates)
+# on equal spans the first rule wins: the group rule knows which groups are sub-units ("possessive")
+_RULES = (_group_candidates, _registry_candidates, _distributive_candidates, _people_candidates, _unit_candidates)
 _BRACKET = re.compile(r"\s*\(\s*")
+_POSSESSIVE = re.compile(r"\s+của\s+")
 
 
 def _resolve(candidates: list[Candidate]) -> list[NameMatch]:
@@ -538,12 +544,24 @@ def _resolve(candidates: list[Candidate]) -> list[NameMatch]:
     return [match for cand in sorted(chosen, key=lambda c: c[0]) for match in cand[2]]
 
 
-def _merge_brackets(text: str, matches: list[NameMatch]) -> list[NameMatch]:
-    """ "Cơ quan thường trực BCĐ (SKH&ĐT)": a placeholder followed by a bracketed body is that body."""
+def _merge_links(text: str, matches: list[NameMatch]) -> list[NameMatch]:
+    """One body written in two parts becomes one mention named after the body.
+
+    "Cơ quan thường trực BCĐ (SKH&ĐT)": a placeholder followed by a bracketed
+    body is that body; "các đơn vị chuyên môn liên quan của các Bộ, ngành trung
+    ương": sub-units "của" an owner are named after the owner.
+    """
     out: list[NameMatch] = []
     i = 0
     while i < len(matches):
         m = matches[i]
+        if m.possessive and i + 1 < len(matches):
+            nxt = matches[i + 1]
+            link = _POSSESSIVE.match(text, m.end)
+            if link and link.end() == nxt.start:
+                out.append(NameMatch(m.start, nxt.end, nxt.name, nxt.kind, nxt.level, nxt.place))
+                i += 2
+                continue
         if m.refers_to_bracket and i + 1 < len(matches):
             nxt = matches[i + 1]
             opening = _BRACKET.match(text, m.end)
@@ -570,7 +588,7 @@ def match_text(text: str) -> list[NameMatch]:
     candidates: list[Candidate] = []
     for rule in _RULES:
         candidates.extend(rule(text, folded, compiled))
-    return _merge_brackets(text, _resolve(candidates))
+    return _merge_links(text, _resolve(candidates))
 
 
 # --------------------------------------------------------------------------- public API

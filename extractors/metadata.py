@@ -32,8 +32,6 @@ def vocabulary() -> dict[str, Any]:
     return json.loads(files("extractors").joinpath("resources/document_header.json").read_text(encoding="utf-8"))
 
 
-
-
 def is_upper(text: str) -> bool:
     """True when ``text`` has no lower-case letter (Vietnamese cases interleave in Unicode: no ranges)."""
     return not any(c.islower() for c in text)
@@ -42,6 +40,7 @@ def is_upper(text: str) -> bool:
 def is_personal_name(text: str) -> bool:
     words = text.split(" ")
     return 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words)
+
 
 _NUMBER = re.compile(
     r"\bSố\s*:?\s*(?P<num>\d[\d.]*)?\s*\*?\s*"
@@ -100,12 +99,18 @@ def _split_bodies(upper_text: str) -> list[str]:
     heads = sorted((h.split() for h in vocabulary()["issuer_heads"]), key=len, reverse=True)
     words = upper_text.split()
     starts: list[int] = []
+    last_head: list[str] = []
     position = 0
     while position < len(words):
         for head in heads:
             if [w.upper() for w in words[position : position + len(head)]] == head:
-                if position == 0 or position - (starts[-1] if starts else 0) >= 2:
+                previous = starts[-1] if starts else 0
+                previous_is_bare_head = bool(starts) and position - previous == len(last_head)
+                if position == 0 or (position - previous >= 2 and not previous_is_bare_head):
                     starts.append(position)
+                    last_head = head
+                elif not starts:
+                    last_head = head
                 position += len(head)
                 break
         else:
@@ -169,7 +174,12 @@ def _title(lines: list[str]) -> tuple[str | None, str | None, int]:
         parts: list[str] = [rest] if rest else []
         for position, following in enumerate(lines[index + 1 : index + 8]):
             first_title_line = position == 0 and not parts and len(following.split()) <= 40
-            if not first_title_line and _is_body_start(following) or following.startswith("(") or re.match(r"^[-_–—=*]{3,}$", following):
+            if (
+                not first_title_line
+                and _is_body_start(following)
+                or following.startswith("(")
+                or re.match(r"^[-_–—=*]{3,}$", following)
+            ):
                 break
             parts.append(following)
             if following.rstrip().endswith((".", ":")) or len(" ".join(parts).split()) > 80:
@@ -216,7 +226,7 @@ def _signer(parsed: ParsedDocument) -> tuple[str | None, list[str]]:
             before = [*segments[max(0, index - 6) : index], *before]
             title_lines = [line for line in before if is_upper(line) and any(t in line for t in titles)]
             if title_lines:
-                longest = max((n for n in range(2, 6) if len(words) >= n and is_personal_name(" ".join(words[-n:]))))
+                longest = max(n for n in range(2, 6) if len(words) >= n and is_personal_name(" ".join(words[-n:])))
                 return " ".join(words[-longest:]), title_lines
     return None, []
 
@@ -281,6 +291,13 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
         if doc_type is None:
             code = re.split(r"[-/]", symbol)[0]
             doc_type = vocabulary()["type_codes"].get(code)
+
+    if doc_type is None:
+        # an official letter has no type line: its subject line "V/v …" is the title
+        subject = re.search(r"\bV/v\.?\s*(?P<title>[^|\n]+(?:\n[^|\n]+)?)", header_text)
+        if subject:
+            doc_type = "Công văn"
+            title = re.split(r"\n|\s{2,}", subject.group("title").strip())[0].strip(" .")
 
     issued = place = None
     if date_match:

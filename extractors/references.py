@@ -45,8 +45,9 @@ _NUMBER = (
 CITATION = re.compile(
     rf"(?:(?P<type>{_TYPE_RE})\s+(?:số\s*:?\s*)?)?{_NUMBER}(?![\w/-])"
     rf"(?:\s*,?\s*ngày\s+(?P<date>\d{{1,2}}\s*/\s*\d{{1,2}}\s*/\s*\d{{4}}|\d{{1,2}}\s+tháng\s+\d{{1,2}}\s+năm\s+\d{{4}}))?"
-    rf"(?:\s+của\s+(?P<issuer>(?:Ban Thường vụ |Ban Chấp hành )?[A-ZĐ][^,;.()]{{2,60}}?)(?=\s+(?:và\s+)?(?:{_TYPE_RE})\b|\s+(?:về|phê duyệt|ban hành|quy định|hướng dẫn|"
-    rf"thực hiện|triển khai|Quy định|Phê duyệt|Ban hành|V/v)\b|[,;.()]|$))?",
+    rf"(?:\s+của\s+(?P<issuer>(?:Ban Thường vụ |Ban Chấp hành )?[A-ZĐ][^,;.()]{{2,60}}?)"
+    rf"(?=\s+(?:và\s+)?(?:{_TYPE_RE})\b"
+    rf"|\s+(?:về|phê duyệt|ban hành|quy định|hướng dẫn|thực hiện|triển khai|V/v)\b|[,;.()]|$))?",
     re.IGNORECASE,
 )
 _NUMERIC_DATE = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")

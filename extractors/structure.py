@@ -140,6 +140,9 @@ def build_outline(parsed: ParsedDocument) -> Outline:
         if style == "roman":
             del stack[1:]
         else:
+            # numbered items never nest under bullets: a bullet list ends where numbering resumes
+            while len(stack) > 1 and stack[-1].style in ("dash", "plus") and style not in ("dash", "plus"):
+                stack.pop()
             for position in range(len(stack) - 1, 0, -1):
                 if stack[position].style == style:
                     del stack[position:]

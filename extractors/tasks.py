@@ -54,7 +54,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "coord_after": re.compile(rf"(?:{_alternation(r['coordinating_after'])})\s*(?:với\s+)?(?:các\s+)?$"),
         "subject_gap": re.compile(
             r"^\s*(?:(?:[ivx]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|nhiệm vụ \d{1,2})\s*[.):\-–]\s*|[-+•*–]\s*)?"
-            rf"(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,200}},\s*)?"
+            rf"(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,300}},\s*)?"
             rf"(?:(?:{_alternation(r['lead_after'])})\s+)?"
             rf"(?:(?:{_alternation(r['subject_titles'])})\s+)?(?:các\s+)?$"
         ),
@@ -76,7 +76,8 @@ _RUN_GAP = re.compile(
 """What may stand between two agencies of one list ("Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện")."""
 _SECTION_TITLE_WORDS = 12
 _DATED_BULLET = re.compile(
-    r"^\s*(?:giai đoạn|năm|quý|tháng|đến|từ|trong|trước|đầu|cuối|giữa|trung tuần|tuần|hàng|định kỳ)\b[^:]{0,40}\d[^:]{0,20}:",
+    r"^\s*(?:giai đoạn|năm|quý|tháng|đến|từ|trong|trước|đầu|cuối|giữa|trung tuần|tuần|hàng|định kỳ)\b"
+    r"[^:]{0,40}\d[^:]{0,20}:",
     re.IGNORECASE,
 )
 
@@ -155,27 +156,31 @@ class Segmenter:
             a, b = mention.span[0] - title_start, mention.span[1] - title_start
             residue = residue[:a] + residue[b:]
         residue = matching_form(residue)
-        residue = re.sub(r"\b(nhiệm vụ|trách nhiệm|của|các|và|cấp tỉnh|có liên quan|liên quan|tỉnh|đơn vị)\b", " ", residue)
+        residue = re.sub(
+            r"\b(nhiệm vụ|trách nhiệm|của|các|và|cấp tỉnh|có liên quan|liên quan|tỉnh|đơn vị)\b", " ", residue
+        )
         if re.sub(r"[\W\d_]+", "", residue):
             return []
         return [m.model_copy(update={"role": "lead"}) for m in found]
 
     # -- outline ---------------------------------------------------------------------
     def from_outline(self, outline: Outline) -> None:
-        has_zones = any(_zone_of(node.title) is not None for node in outline.root.children)
+        def zone(node: Node) -> bool | None:
+            # only a heading names a part of the plan; a long item that mentions "nhiệm vụ" does not
+            return _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
+
+        has_zones = any(zone(node) is not None for node in outline.root.children)
         for node in outline.root.children:
-            zone = _zone_of(node.title)
-            if zone is None and node.style == "roman":
-                zone = None
-            if zone is False:
+            zone_here = zone(node)
+            if zone_here is False:
                 continue
-            if zone is None and has_zones:
+            if zone_here is None and has_zones:
                 continue
-            self.visit(node, inherited=[], zone=zone)
+            self.visit(node, inherited=[], zone=zone_here)
 
     def visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
         own_zone = _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
-        if own_zone is False:
+        if own_zone is False or _field_label(node.title) == "ignore":
             return
         lead_here = self.agency_heading(node)
         children = node.children
@@ -190,15 +195,19 @@ class Segmenter:
         if len(field_children) >= 2 or (field_children and len(field_children) == len(children)):
             self.add_field_task(node, inherited)
             return
-        if children and all(c.style in ("dash", "plus") for c in children) and all(
-            _DATED_BULLET.match(c.title) for c in children
+        if (
+            children
+            and all(c.style in ("dash", "plus") for c in children)
+            and all(_DATED_BULLET.match(c.title) for c in children)
         ):
             # "- Giai đoạn 2023-2025: …", "- Tháng 5/2022: …": the item's schedule, not separate tasks
             self.add_item(node, inherited, include_children=True, milestones=children)
             return
         own_text = self.text((node.head.span[0], node.blocks[-1].span[1]))
-        if children and all(c.style in ("dash", "plus") for c in children) and (
-            _patterns()["enumeration"].search(matching_form(own_text)) and len(node.title.split()) >= 4
+        if (
+            children
+            and all(c.style in ("dash", "plus") for c in children)
+            and (_patterns()["enumeration"].search(matching_form(own_text)) and len(node.title.split()) >= 4)
         ):
             self.add_item(node, inherited, include_children=True)
             return
@@ -208,6 +217,22 @@ class Segmenter:
                 self.visit(child, inherited, zone)
             return
         self.add_item(node, inherited)
+
+    def _opens_with_lead(self, span: Span) -> bool:
+        roles = inline_roles(self.content, span, self.mentions_in(span))
+        return any(m.role == "lead" and m.span[0] - span[0] < 60 for m in roles)
+
+    def _split_new_subject(self, blocks: list[Block], closing: list[Block]) -> tuple[list[Block], list[Block]]:
+        """An unnumbered paragraph naming its own lead after an item that has one is a task of its own.
+
+        (When the item names nobody, the paragraph after it is where its agencies are given.)
+        """
+        if closing or len(blocks) < 2 or not self._opens_with_lead(blocks[0].span):
+            return blocks, closing
+        for index, block in enumerate(blocks[1:], start=1):
+            if self._opens_with_lead(block.span):
+                return blocks[:index], blocks[index:]
+        return blocks, closing
 
     def _split_closing(self, blocks: list[Block]) -> tuple[list[Block], list[Block]]:
         for index, block in enumerate(blocks[1:], start=1):
@@ -225,9 +250,11 @@ class Segmenter:
         milestones: list[Node] | None = None,
     ) -> None:
         blocks = list(blocks or node.blocks)
-        if _patterns()["non_task"].match(node.title) or not node.title.strip() and len(blocks) == 1:
+        if _patterns()["non_task"].match(matching_form(node.title)) or not node.title.strip() and len(blocks) == 1:
             return
         blocks, closing = self._split_closing(blocks)
+        if not include_children:
+            blocks, closing = self._split_new_subject(blocks, closing)
         end = blocks[-1].span[1]
         if include_children:
             last = node
@@ -308,11 +335,17 @@ class Segmenter:
                 roles = inline_roles(self.content, (start, end), local)
                 if not any(m.role == "lead" for m in roles):
                     continue
-                opener = sentence[: 40]
+                opener = sentence[:40]
                 if patterns["past"].search(opener) or re.search(r"\bđã\b", sentence[:80]):
                     continue
                 self.drafts.append(
-                    Draft(span=(start, end), section="text", page=block.page, role_spans=[(start, end)], time_spans=[(start, end)])
+                    Draft(
+                        span=(start, end),
+                        section="text",
+                        page=block.page,
+                        role_spans=[(start, end)],
+                        time_spans=[(start, end)],
+                    )
                 )
 
     # -- tables ----------------------------------------------------------------------
@@ -325,18 +358,24 @@ class Segmenter:
             TableReader(self, rows).read()
 
 
+_COLUMN_PRIORITY = ("coordinating", "lead", "time", "task", "number", "note")
+"""A header can hold several cue words ("Đơn vị phối hợp thực hiện"): the first role in this order wins."""
+
+
 def _column_role(text: str) -> str | None:
     folded = matching_form(text).strip(" :.")
-    if not folded:
+    if not folded or len(folded.split()) > 8:
         return None
-    best: tuple[int, str] | None = None
-    for role, words in rules()["table_columns"].items():
-        for word in words:
-            if folded == word or folded.startswith(word + " ") or folded.startswith(word + ","):
-                score = len(word) + (100 if folded == word else 0)
-                if best is None or score > best[0]:
-                    best = (score, role)
-    return best[1] if best else None
+    columns = rules()["table_columns"]
+    for role in _COLUMN_PRIORITY:
+        for word in columns[role]:
+            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+                return role
+    return None
+
+
+_COLUMN_NUMBERS = re.compile(r"^\s*(?:\(?\s*[\dA-Za-z]{1,2}\s*\)?\s*)?$")
+"""A row of column numbers "(1) | (2) | (3)" printed under the header."""
 
 
 def _grid(block: Block) -> list[tuple[int, int, Span]]:
@@ -391,6 +430,8 @@ class TableReader:
         for row in self.rows[body_start:]:
             if matching_form(self.seg.text(row.span)) in header_texts or self._is_header_repeat(row, roles):
                 continue
+            if all(_COLUMN_NUMBERS.match(self.seg.text(cell.span)) for cell in row.cells):
+                continue
             cells = _grid(row)
             by_role: dict[str, list[Span]] = {}
             for first, _last, span in cells:
@@ -414,7 +455,12 @@ class TableReader:
             if not has_roles and re.match(r"\s*(Giai đoạn|Bước|Phần|GIAI ĐOẠN)\b", task_text):
                 phase = re.split(r"\s[-–:]\s", task_text.strip(), maxsplit=1)[0].strip()
                 continue
-            if not has_roles and last_draft is not None and ("time" not in by_role) and not re.match(r"\s*[-+•]", task_text):
+            if (
+                not has_roles
+                and last_draft is not None
+                and ("time" not in by_role)
+                and not re.match(r"\s*[-+•]", task_text)
+            ):
                 # the tail of the previous row, cut by a page break
                 last_draft.span = (last_draft.span[0], max(last_draft.span[1], task_span[1]))
                 continue
@@ -516,7 +562,9 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
     base = span[0]
     roles: list[AgencyMention] = []
     starts = _segment_starts(content, span)
-    field_spans = [(m.start(), m.end(), m.group("label")) for m in patterns["field"].finditer(content, span[0], span[1])]
+    field_spans = [
+        (m.start(), m.end(), m.group("label")) for m in patterns["field"].finditer(content, span[0], span[1])
+    ]
     # "Đơn vị Tư vấn:" is a label, not a mention of the consultant
     mentions = [m for m in mentions if not any(a <= m.span[0] < b for a, b, _ in field_spans)]
     for run in _runs(mentions, content):
@@ -525,19 +573,27 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
         after = folded[last - base :]
         role: Role | None = None
         field_role = None
-        for f_start, f_end, label in field_spans:
+        for _start, f_end, label in field_spans:
             if f_end <= first:
                 field_role = rules()["field_labels"].get(matching_form(label))
                 field_anchor = f_end
         if patterns["coord_after"].search(before[-60:]):
             role = "coordinating"
-        elif patterns["lead_before"].match(after):
+        elif patterns["lead_before"].match(after) or patterns["lead_after"].search(before[-30:]):
             role = "lead"
-        elif patterns["lead_after"].search(before[-30:]):
-            role = "lead"
-        elif not patterns["directive"].match(after) and not patterns["non_agent"].match(after):
-            for start in starts:
-                if start <= first and patterns["subject_gap"].match(folded[start - base : first - base]):
+        elif (
+            not patterns["directive"].match(after)
+            and not patterns["non_agent"].match(after)
+            and not re.search(r"^[^.;]{0,150}\blà (?:các )?đối tượng\b", after)
+        ):
+            # the subject may start inside a list that an opening clause ran into ("… của UBND tỉnh, Thủ trưởng các sở")
+            for index, mention in enumerate(run):
+                if any(
+                    start <= mention.span[0]
+                    and patterns["subject_gap"].match(folded[start - base : mention.span[0] - base])
+                    for start in starts
+                ):
+                    run = run[index:]
                     role = "lead"
                     break
         if field_role in ("coordinating",) and role is None:

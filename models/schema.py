@@ -75,7 +75,7 @@ TABLES = (
 VIEWS = ("v_tasks", "v_targets", "v_timeline")
 
 _SPACES = re.compile(r"\s+")
-_NUMBER_NOISE = re.compile(r"[\s.]+")
+_NUMBER_NOISE = re.compile(r"\s+")
 
 
 def fold(text: str | None) -> str | None:
@@ -88,12 +88,13 @@ def fold(text: str | None) -> str | None:
 def number_key(number: str | None) -> str | None:
     """Matching key for a document number ("148/NQ-CP", "06-NQ/TW", "số 06 - NQ/TW").
 
-    Case, diacritics, spaces and dots are not significant; leading zeros of the
-    serial are ("06-NQ/TW" and "6-NQ/TW" are written both ways), so they go too.
+    Case, diacritics, spaces and edge punctuation are not significant; leading
+    zeros of the serial are ("06-NQ/TW" and "6-NQ/TW" are written both ways), so
+    they go too.  Inner dots are kept: "66.2/2025/NQ-CP" is not "662/2025/NQ-CP".
     """
     if not number:
         return None
-    key = _NUMBER_NOISE.sub("", fold_diacritics(number)).upper()
+    key = _NUMBER_NOISE.sub("", fold_diacritics(number)).upper().strip(".,;:")
     key = re.sub(r"^SO", "", key) if re.match(r"^SO\d", key) else key
     key = key.lstrip("0") or key
     return key or None

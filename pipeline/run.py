@@ -262,7 +262,8 @@ def ingest_files(
         hashes[key] = sha256
         to_extract.append(key)
 
-    results = _extract_in_process(to_extract) if workers == 1 else _extract_in_pool(to_extract, workers)
+    workers = min(workers, len(to_extract))  # starting a worker costs seconds (model loading): no idle ones
+    results = _extract_in_process(to_extract) if workers <= 1 else _extract_in_pool(to_extract, workers)
     for path, extraction, error_class, message in results:
         if extraction is None:
             fail(path, hashes.get(path), error_class or "Error", message or "")

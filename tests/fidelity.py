@@ -28,6 +28,7 @@ Print the table:  ``.venv/bin/python -m tests.fidelity``
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from bisect import bisect_right
@@ -36,6 +37,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from models.document import ParsedDocument
+from pipeline.ingest import read_document
 from pipeline.ingest.normalize import fold_diacritics, nfc
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -150,11 +153,14 @@ def reference_text(case: Case) -> str:
     return strip_running_lines(text) if case.reference.parent == REAL else text
 
 
-def measure(case: Case) -> Fidelity:
-    from pipeline.ingest import read_document
+@functools.cache
+def read(path: Path) -> ParsedDocument:
+    """read_document once per path and process: OCR-ed files take seconds, tests share the result."""
+    return read_document(path)
 
-    document = read_document(case.rendering)
-    return fidelity(document.content, reference_text(case), partial=case.partial)
+
+def measure(case: Case) -> Fidelity:
+    return fidelity(read(case.rendering).content, reference_text(case), partial=case.partial)
 
 
 def main() -> int:

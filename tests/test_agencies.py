@@ -178,6 +178,10 @@ def test_agencies_lookup_accepts_aliases() -> None:
         ),
         ("xin ý kiến các Bộ, ngành Trung ương theo ngành dọc", ["các Bộ, ngành trung ương"]),
         ("Các cấp, các ngành cần tập trung chỉ đạo", []),
+        # sub-units "của" their owner are the owner
+        ("phối hợp với các đơn vị chuyên môn liên quan của các Bộ, ngành trung ương", ["các Bộ, ngành trung ương"]),
+        ("các phòng chuyên môn của UBND huyện Chi Lăng", ["Ủy ban nhân dân huyện Chi Lăng"]),
+        ("các sở, ban, ngành của tỉnh", ["các sở, ban, ngành của tỉnh"]),
         # people's committees by rule, provincial bodies without their province
         ("Cơ quan thực hiện: UBND thành phố Lạng Sơn chủ trì", ["Ủy ban nhân dân thành phố Lạng Sơn"]),
         (

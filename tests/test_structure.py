@@ -31,7 +31,9 @@ def test_structure_split_marker_recognises_each_style(line, style, label):
     assert split_marker(line)[:2] == (style, label)
 
 
-@pytest.mark.parametrize("line", ["Lạng Sơn, ngày 27 tháng 5", "2030. Xây dựng phương thức", "Việc triển khai", "10/2022"])
+@pytest.mark.parametrize(
+    "line", ["Lạng Sơn, ngày 27 tháng 5", "2030. Xây dựng phương thức", "Việc triển khai", "10/2022"]
+)
 def test_structure_split_marker_ignores_plain_text(line):
     assert split_marker(line)[0] is None
 
@@ -45,8 +47,18 @@ def _document(lines: list[str]):
 
 def test_structure_depth_follows_first_appearance_of_each_style():
     parsed = _document(
-        ["I. NỘI DUNG", "1. Nhiệm vụ chung", "- việc một", "- việc hai", "2. Nhiệm vụ cụ thể", "2.1. Sở Xây dựng",
-         "- việc ba", "II. TỔ CHỨC THỰC HIỆN", "1. Giao Sở Tài chính", "tiếp theo của mục 1"]
+        [
+            "I. NỘI DUNG",
+            "1. Nhiệm vụ chung",
+            "- việc một",
+            "- việc hai",
+            "2. Nhiệm vụ cụ thể",
+            "2.1. Sở Xây dựng",
+            "- việc ba",
+            "II. TỔ CHỨC THỰC HIỆN",
+            "1. Giao Sở Tài chính",
+            "tiếp theo của mục 1",
+        ]
     )
     outline = build_outline(parsed)
     paths = [node.path for node in outline.root.walk()]

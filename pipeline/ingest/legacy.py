@@ -265,8 +265,15 @@ def decode_legacy(data: bytes, scheme: Scheme) -> str:
     return convert_legacy(data.decode("latin-1"), scheme).translate(_C1_AS_CP1252)
 
 
+_VIETNAMESE_LATIN1 = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+
+
 def legacy_marker_share(text: str) -> float:
-    """Share of characters in the Latin-1 upper half: near 0 for Unicode Vietnamese, ~0.1+ for legacy text."""
+    """Share of Latin-1 upper-half characters that are no Vietnamese letter ("¸", "µ", "ö", "ñ").
+
+    Near 0 for Unicode Vietnamese (its Latin-1 letters are excluded), ~0.05+ for
+    TCVN3 or VNI text read as Latin-1/cp1252.
+    """
     if not text:
         return 0.0
-    return sum(1 for c in text if "\u0080" <= c <= "\u00ff") / len(text)
+    return sum(1 for c in text if "\u0080" <= c <= "\u00ff" and c not in _VIETNAMESE_LATIN1) / len(text)

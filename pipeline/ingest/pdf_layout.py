@@ -181,7 +181,7 @@ def order_columns(lines: list[Line]) -> list[Line]:
         j = i + 1
         while j < len(lines):
             line = lines[j]
-            if line.top - lines[j - 1].bottom > 2.2 * line.height:
+            if line.top - lines[j - 1].bottom > 2.5 * max(other.height for other in (*region, line)):
                 break
             line_parts = segments(line)
             if len(line_parts) >= 2:

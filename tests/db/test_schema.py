@@ -66,7 +66,7 @@ def test_schema_fold_strips_vietnamese_marks(name: str, folded: str) -> None:
     [
         ("06-NQ/TW", "6-NQ/TW"),
         ("148/NQ-CP", "148/nq-cp"),
-        ("Số 122/KH-UBND", "122 / KH-UBND"),
+        ("Số 122/KH-UBND", "122 / KH-UBND."),
         ("35/2022/QĐ-UBND", "35/2022/QD-UBND"),
     ],
 )
@@ -77,6 +77,7 @@ def test_schema_number_key_ignores_spelling(left: str, right: str) -> None:
 def test_schema_number_key_keeps_different_numbers_apart() -> None:
     assert number_key("148/NQ-CP") != number_key("148/NQ-TW")
     assert number_key("10/KH-UBND") != number_key("1/KH-UBND")
+    assert number_key("66.2/2025/NQ-CP") != number_key("662/2025/NQ-CP")
 
 
 @pytest.mark.parametrize(
