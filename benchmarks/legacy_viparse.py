@@ -27,7 +27,9 @@ DEV = Path(__file__).parents[1] / "tests" / "corpus" / "dev"
 
 
 def iconv_tcvn3(text: str) -> bytes:
-    return subprocess.run(["iconv", "-c", "-f", "utf-8", "-t", "TCVN5712-1"], input=text.encode(), capture_output=True).stdout
+    return subprocess.run(
+        ["iconv", "-c", "-f", "utf-8", "-t", "TCVN5712-1"], input=text.encode(), capture_output=True
+    ).stdout
 
 
 def vnth_tcvn3(text: str) -> bytes:

@@ -45,6 +45,25 @@ def _date_task(task: Task, time_spans: list[Span], times: list[TimeExpression], 
     )
 
 
+_SEQUENCED_SECTIONS = ("schedule", "Phụ lục")
+"""Sections whose tasks are steps of one timetable, so their dates should not go backwards."""
+
+
+def _flag_steps_out_of_order(tasks: list[Task]) -> list[Task]:
+    """Flag a timetable step dated before an earlier step ("dự thảo lần 3 … tháng 10/2020" after 8/2021)."""
+    latest = None
+    flagged = []
+    for task in tasks:
+        if task.section and task.section.startswith(_SEQUENCED_SECTIONS) and task.due is not None:
+            precision = min(len(task.due.iso()), len(latest.iso())) if latest else 0
+            if latest is not None and task.due.iso()[:precision] < latest.iso()[:precision]:
+                task = task.model_copy(update={"flags": [*task.flags, "milestones_out_of_order"]})
+            elif latest is None or task.due.sort_key() > latest.sort_key():
+                latest = task.due
+        flagged.append(task)
+    return flagged
+
+
 def extract(parsed: ParsedDocument) -> Extraction:
     """Build the Extraction of one document (pure: no I/O, no database)."""
     content = parsed.content
@@ -60,6 +79,7 @@ def extract(parsed: ParsedDocument) -> Extraction:
         _date_task(task, draft.time_spans, times, meta.issued_date)
         for task, draft in zip(build_tasks(parsed, drafts, mentions), drafts, strict=True)
     ]
+    tasks = _flag_steps_out_of_order(tasks)
     targets = extract_targets(parsed, default_year=year)
     linked = []
     for target in targets:

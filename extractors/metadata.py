@@ -141,9 +141,26 @@ def _issuer(lines: list[str]) -> tuple[str | None, str | None]:
     if not collected:
         return None, None
     bodies = _split_bodies(" ".join(collected))
-    issuer = display_case(bodies[-1])
-    parent = display_case(bodies[-2]) if len(bodies) > 1 else None
+    issuer = _body_name(bodies[-1])
+    parent = _body_name(bodies[-2]) if len(bodies) > 1 else None
     return issuer, parent
+
+
+def _body_name(upper: str) -> str:
+    """The registry's spelling of a letterhead body ("UBND TỈNH LẠNG SƠN" → "Ủy ban nhân dân tỉnh Lạng Sơn")."""
+    from extractors.agencies import canonical_name
+
+    canonical = canonical_name(upper)
+    if not canonical:
+        return display_case(upper)
+    place = re.search(r"\b(?:TỈNH|THÀNH PHỐ)\s+(?!ỦY|UỶ)(?P<place>[^\d,;]+)$", upper) or re.match(
+        r"^(?:TỈNH|THÀNH|HUYỆN)\s+(?:ỦY|UỶ)\s+(?P<place>[^\d,;]+)$", upper
+    )
+    if place and not upper.startswith(("SỞ", "BAN", "VĂN PHÒNG")):
+        name = " ".join(w.capitalize() for w in place.group("place").split())
+        if name.lower() not in canonical.lower():
+            return f"{canonical} {name}"
+    return canonical
 
 
 def _type_of(line: str) -> tuple[str, str] | None:
@@ -224,7 +241,14 @@ def _signer(parsed: ParsedDocument) -> tuple[str | None, list[str]]:
                 continue
             before = [" ".join(words[:-size])] if len(words) > size else []
             before = [*segments[max(0, index - 6) : index], *before]
-            title_lines = [line for line in before if is_upper(line) and any(t in line for t in titles)]
+            upper_lines = [line for line in before if is_upper(line) and re.search(r"[^\W\d_]", line)]
+            title_lines: list[str] = []
+            for line in upper_lines:
+                # "TM. ỦY BAN NHÂN" / "DÂN": a title line wrapped in a narrow signature column
+                if title_lines and not any(line.startswith(t) for t in titles):
+                    title_lines[-1] = f"{title_lines[-1]} {line}"
+                elif any(t in line for t in titles):
+                    title_lines.append(line)
             if title_lines:
                 longest = max(n for n in range(2, 6) if len(words) >= n and is_personal_name(" ".join(words[-n:])))
                 return " ".join(words[-longest:]), title_lines
@@ -294,10 +318,23 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
 
     if doc_type is None:
         # an official letter has no type line: its subject line "V/v …" is the title
-        subject = re.search(r"\bV/v\.?\s*(?P<title>[^|\n]+(?:\n[^|\n]+)?)", header_text)
-        if subject:
-            doc_type = "Công văn"
-            title = re.split(r"\n|\s{2,}", subject.group("title").strip())[0].strip(" .")
+        for index, line in enumerate(lines):
+            subject = re.match(r"\s*V/v\.?\s*(?P<title>.+)", line)
+            if not subject:
+                continue
+            parts = [subject.group("title")]
+            for following in lines[index + 1 : index + 4]:
+                if (
+                    re.match(r"\s*(Kính gửi|Căn cứ|Thực hiện)", following)
+                    or _is_motto(following)
+                    or is_upper(following)
+                ):
+                    break
+                if _PLACE_DATE.search(following) or _NUMBER.search(following):
+                    break
+                parts.append(following)
+            doc_type, title = "Công văn", " ".join(parts).strip(" .")
+            break
 
     issued = place = None
     if date_match:
@@ -315,11 +352,14 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
         if body:
             issuer = f"{body} tỉnh {place}" if place and body.startswith(("Sở", "Ủy ban", "Ban")) else body
     province = None
-    for candidate in (issuer, parent):
+    for candidate in (parent, issuer):
         found = re.search(r"\btỉnh ([A-ZĐÀ-Ỹ][\wà-ỹ]*(?: [A-ZĐÀ-Ỹ][\wà-ỹ]*)*)", candidate or "")
         if found:
             province = found.group(1)
             break
+    if issuer and province and issuer.startswith(("Sở ", "Ban ", "Văn phòng ")) and province not in issuer:
+        # a provincial department is named with its province ("Sở Xây dựng tỉnh Lạng Sơn")
+        issuer = f"{issuer} tỉnh {province}"
     signer, signer_title = _signer(parsed)
     return DocumentMeta(
         doc_type=doc_type,

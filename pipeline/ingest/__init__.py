@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from models.document import ParsedDocument, SourceInfo, SourceFormat
+from models.document import ParsedDocument, SourceFormat, SourceInfo
 from pipeline.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024

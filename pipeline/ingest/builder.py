@@ -78,16 +78,14 @@ class ContentBuilder:
         start = self._append(row_text, joined_to_previous_row=same_table)
         table_cells: list[TableCell] = []
         offset = start
+        grid_column = 0
         for index, cell in enumerate(cleaned):
+            span_width = col_spans[index] if col_spans else 1
             table_cells.append(
-                TableCell(
-                    text=cell,
-                    span=(offset, offset + len(cell)),
-                    col=index,
-                    col_span=(col_spans[index] if col_spans else 1),
-                )
+                TableCell(text=cell, span=(offset, offset + len(cell)), col=grid_column, col_span=span_width)
             )
             offset += len(cell) + len(CELL_SEPARATOR)
+            grid_column += span_width
         block = Block(
             kind="table_row",
             span=(start, start + len(row_text)),

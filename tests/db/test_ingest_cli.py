@@ -13,6 +13,7 @@ from pipeline.cli import app
 from pipeline.db import make_engine
 from pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK
 
+DEV = Path(__file__).resolve().parents[1] / "corpus" / "dev"
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 """The first sector of a legacy Word .doc: kehoach refuses it with a clear reason."""
 
@@ -98,9 +99,14 @@ def test_ingest_default_database_in_working_folder(
 
 
 def test_ingest_worker_processes_store_the_same_rows(tmp_path: Path, dev_text: Path) -> None:
+    second = sorted(DEV.glob("*.txt"), key=lambda p: p.stat().st_size)[1]
+    (dev_text.parent / second.name).write_bytes(second.read_bytes())
     serial, pooled = f"sqlite:///{tmp_path / 'serial.db'}", f"sqlite:///{tmp_path / 'pooled.db'}"
-    assert ingest(str(dev_text), "--db", serial).exit_code == EXIT_OK
-    result = CliRunner().invoke(app, ["ingest", "--no-progress", "--workers", "2", str(dev_text), "--db", pooled])
+    assert ingest(str(dev_text.parent), "--db", serial).exit_code == EXIT_OK
+    result = CliRunner().invoke(
+        app, ["ingest", "--no-progress", "--workers", "2", str(dev_text.parent), "--db", pooled]
+    )
     assert result.exit_code == EXIT_OK, result.output
     serial_counts, pooled_counts = counts(serial), counts(pooled)
+    assert serial_counts["documents"] == 2
     assert serial_counts == pooled_counts
