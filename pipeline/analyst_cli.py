@@ -47,7 +47,12 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
     db: DbOption = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Extraction processes (default: CPU count; 1 = in-process).")
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Extraction processes (default: up to the CPU count, one per 16 new documents; 1 = in-process).",
+        ),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from models.schema import TABLES
 from pipeline.cli import app
 from pipeline.db import make_engine
 from pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK
+from pipeline.run import worker_count
 
 DEV = Path(__file__).resolve().parents[1] / "corpus" / "dev"
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
@@ -110,3 +112,11 @@ def test_ingest_worker_processes_store_the_same_rows(tmp_path: Path, dev_text: P
     serial_counts, pooled_counts = counts(serial), counts(pooled)
     assert serial_counts["documents"] == 2
     assert serial_counts == pooled_counts
+
+
+@pytest.mark.parametrize(
+    ("requested", "documents", "expected"),
+    [(None, 10, 1), (None, 0, 1), (None, 10_000, os.cpu_count() or 1), (4, 2, 2), (2, 100, 2), (1, 100, 1)],
+)
+def test_run_worker_count_pays_for_start_up(requested: int | None, documents: int, expected: int) -> None:
+    assert worker_count(requested, documents) == expected

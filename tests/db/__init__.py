@@ -1,0 +1,1 @@
+"""Database and analyst-workflow tests (SQLite and a real PostgreSQL)."""
