@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from extractors.agencies import (
     predecessors,
     successors,
 )
+from tests.eval import score
 
 CORPUS = Path(__file__).parent / "corpus"
 RECALL_FLOOR = 0.98
@@ -281,133 +281,9 @@ def test_agencies_canonical_name(cell: str, expected: str | None) -> None:
 
 # --------------------------------------------------------------------------- recall against the gold
 
-_PROVINCES = "|".join(
-    re.escape(p)
-    for p in sorted(
-        (
-            "an giang",
-            "ba ria - vung tau",
-            "ba ria vung tau",
-            "bac giang",
-            "bac kan",
-            "bac lieu",
-            "bac ninh",
-            "ben tre",
-            "binh dinh",
-            "binh duong",
-            "binh phuoc",
-            "binh thuan",
-            "ca mau",
-            "can tho",
-            "cao bang",
-            "da nang",
-            "dak lak",
-            "dak nong",
-            "dien bien",
-            "dong nai",
-            "dong thap",
-            "gia lai",
-            "ha giang",
-            "ha nam",
-            "ha noi",
-            "ha tinh",
-            "hai duong",
-            "hai phong",
-            "hau giang",
-            "hoa binh",
-            "hung yen",
-            "khanh hoa",
-            "kien giang",
-            "kon tum",
-            "lai chau",
-            "lam dong",
-            "lang son",
-            "lao cai",
-            "long an",
-            "nam dinh",
-            "nghe an",
-            "ninh binh",
-            "ninh thuan",
-            "phu tho",
-            "phu yen",
-            "quang binh",
-            "quang nam",
-            "quang ngai",
-            "quang ninh",
-            "quang tri",
-            "soc trang",
-            "son la",
-            "tay ninh",
-            "thai binh",
-            "thai nguyen",
-            "thanh hoa",
-            "thua thien hue",
-            "hue",
-            "tien giang",
-            "tra vinh",
-            "tuyen quang",
-            "vinh long",
-            "vinh phuc",
-            "yen bai",
-            "ho chi minh",
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-_ABBREVIATIONS = [
-    (r"\bubnd\b", "uy ban nhan dan"),
-    (r"\bhdnd\b", "hoi dong nhan dan"),
-    (r"\bbcd\b", "ban chi dao"),
-    (r"\bbtv\b", "ban thuong vu"),
-    (r"\bmttq\b", "mat tran to quoc"),
-    (r"\bct-xh\b", "chinh tri - xa hoi"),
-    (r"\bs?kh ?& ?dt\b|\bskhdt\b", "ke hoach va dau tu"),
-    (r"\btn ?& ?mt\b|\btnmt\b", "tai nguyen va moi truong"),
-    (r"\btt ?& ?tt\b|\btttt\b", "thong tin va truyen thong"),
-    (r"\bgd ?& ?dt\b", "giao duc va dao tao"),
-    (r"\bnn ?& ?ptnt\b", "nong nghiep va phat trien nong thon"),
-]
-_GROUPS = [
-    (r"^cac so,? (ban,? )?nganh( va)?( (cac )?co quan)?.*$", "GROUP so-ban-nganh"),
-    (r"^(cac )?(so|ban),? nganh.*lien quan$", "GROUP so-ban-nganh"),
-    (r"^uy ban nhan dan (cac|cap) huyen.*$", "GROUP ubnd-huyen"),
-    (r"^uy ban nhan dan (cac|cap) xa.*$", "GROUP ubnd-xa"),
-    (r"^(cac )?(co quan|don vi),? (don vi )?(co )?lien quan$", "GROUP lien-quan"),
-]
-
-
-def _fold(text: str) -> str:
-    """The scorer's fold (shared/eval/score.py), copied: tests must not import ../shared."""
-    text = unicodedata.normalize("NFD", text or "")
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    text = text.replace("đ", "d").replace("Đ", "D").lower()
-    text = re.sub(r"[*_|#`]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _fold_words(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w%²]+", " ", _fold(text))).strip()
-
-
-def agency_key(name: str) -> str:
-    """The scorer's agency_key, copied."""
-    key = _fold(name)
-    key = re.sub(r"^(co quan thuc hien|don vi thuc hien|chu tri|phoi hop)\s*:\s*", "", key)
-    for pattern, full in _ABBREVIATIONS:
-        key = re.sub(pattern, full, key)
-    key = re.sub(r"^so (ke hoach va dau tu|tai nguyen va moi truong|thong tin va truyen thong)$", r"so \1", key)
-    if re.fullmatch(r"(ke hoach va dau tu|tai nguyen va moi truong|thong tin va truyen thong)", key):
-        key = "so " + key
-    key = re.sub(r"[.;:]+$", "", key).strip()
-    key = re.sub(r"\s+(cua )?tinh( (" + _PROVINCES + r"))?$", "", key)
-    key = re.sub(r"\s+(" + _PROVINCES + r")$", "", key) if key.startswith("so ") else key
-    key = re.sub(r"\s+(co )?lien quan$", " lien quan", key) if key.startswith("cac ") else key
-    key = re.sub(r"\s+", " ", key).strip()
-    for pattern, group in _GROUPS:
-        if re.match(pattern, key):
-            return group
-    return re.sub(r"^(cac|nhung) ", "", key)
+_fold = score.fold
+_fold_words = score.fold_words
+agency_key = score.agency_key
 
 
 def _folded_with_map(text: str) -> tuple[str, list[int]]:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 
 import pytest
 
 from extractors.targets import RESOURCE, extract_targets, find_targets, parse_number
 from models.document import ParsedDocument, SourceInfo
+from pipeline.ingest import read_document
 from pipeline.ingest.builder import ContentBuilder
+from tests.eval import score
 
 GOLD = Path(__file__).parent / "corpus" / "gold"
 DEV = Path(__file__).parent / "corpus" / "dev"
@@ -262,65 +263,14 @@ def test_targets_rule_file_describes_itself_and_maps_every_variant():
 # --------------------------------------------------------------------------- dev corpus score
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text or "")
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn")
-    return re.sub(r"\s+", "", text.replace("đ", "d").replace("Đ", "D").lower())
-
-
-def _unit_key(unit: str | None) -> str:
-    return {"phantram": "%"}.get(_fold(str(unit or "")).replace("m2", "m²"), _fold(str(unit or "")).replace("m2", "m²"))
-
-
-def _same(pred, gold: dict) -> bool:
-    return (
-        pred.year == gold.get("year")
-        and abs(pred.min - gold["min"]) < 1e-6
-        and abs(pred.max - gold["max"]) < 1e-6
-        and _unit_key(pred.unit) in {_unit_key(u) for u in str(gold.get("unit") or "").split("|")}
-    )
-
-
-def _matching(edges: list[list[int]]) -> int:
-    """Size of a maximum one-to-one matching (Kuhn), as the scorer pairs gold and predicted targets."""
-    owner: dict[int, int] = {}
-
-    def take(left: int, seen: set[int]) -> bool:
-        for right in edges[left]:
-            if right in seen:
-                continue
-            seen.add(right)
-            if right not in owner or take(owner[right], seen):
-                owner[right] = left
-                return True
-        return False
-
-    return sum(take(left, set()) for left in range(len(edges)))
-
-
-def _parse_dev(path: Path) -> ParsedDocument:
-    """The text reader when it exists; else one block per blank-line paragraph (the reader's fallback)."""
-    try:
-        from pipeline.ingest import read_document
-        from pipeline.ingest.text import read_text  # noqa: F401
-
-        return read_document(path)
-    except ModuleNotFoundError:
-        builder = ContentBuilder()
-        for paragraph in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-            builder.add(paragraph)
-        return builder.build(SourceInfo(path=str(path), sha256="0", format="text"))
-
-
 def test_targets_dev_corpus_f1_and_precision():
-    tp = fp = fn = 0
+    tally = score.Tally()
     for path in sorted(DEV.glob("*.txt")):
-        gold = json.loads((GOLD / f"{path.name}.json").read_text(encoding="utf-8"))["targets"]
-        predicted = extract_targets(_parse_dev(path), PLAN_YEAR[path.name[:3]])
-        matched = _matching([[i for i, p in enumerate(predicted) if _same(p, g)] for g in gold])
-        tp, fp, fn = tp + matched, fp + len(predicted) - matched, fn + len(gold) - matched
-    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        gold = json.loads((GOLD / f"{path.name}.json").read_text(encoding="utf-8"))
+        predicted = extract_targets(read_document(path), PLAN_YEAR[path.name[:3]])
+        score.score_document({"targets": gold["targets"]}, {"targets": [t.model_dump() for t in predicted]}, tally)
+    tp, fp, fn = tally["target_tp"], tally["target_fp"], tally["target_fn"]
+    precision, recall, f1 = score.prf(tp, fp, fn)
     assert tp + fn == 27
     assert f1 >= 0.85, (precision, recall)
     assert precision >= 0.95, (precision, recall)
