@@ -288,6 +288,51 @@ def _news(parsed: ParsedDocument) -> DocumentMeta:
     return DocumentMeta(doc_type="Tin bài", title=title, signer=byline)
 
 
+_DECLARATION = re.compile(
+    r"(?P<verb>ban hành|xây dựng)\s+(?P<type>Kế hoạch|Chương trình hành động|Chương trình|Đề án)\s+"
+    r"(?P<title>[^.;:]{5,300}?)\s*(?:\(sau đây[^)]*\)\s*)?,?\s*(?:với những|với các|gồm|như sau|cụ thể|sau đây)",
+    re.IGNORECASE,
+)
+
+
+def _declaration(parsed: ParsedDocument) -> DocumentMeta | None:
+    """A plan whose letterhead was removed still says who issues it: "Sở X ban hành Kế hoạch … như sau"."""
+    from extractors.agencies import find_mentions
+
+    head = parsed.content[:3000]
+    match = _DECLARATION.search(head)
+    if not match:
+        return None
+    before = [m for m in find_mentions(head[: match.start()]) if match.start() - m.span[1] <= 2]
+    doc_type = match.group("type")
+    doc_type = doc_type[0].upper() + doc_type[1:].lower()
+    title = match.group("title").strip()
+    province = province_in(title)
+    issuer = before[-1].name if before else None
+    if issuer and province and issuer.startswith(("Sở ", "Ban ")):
+        issuer = f"{issuer} tỉnh {province}"
+    return DocumentMeta(
+        doc_type=doc_type,
+        issuer=issuer,
+        province=province,
+        title=title[0].upper() + title[1:],
+    )
+
+
+def province_in(text: str | None) -> str | None:
+    """The name after "tỉnh" ("… tỉnh Đắk Nông đến năm 2025" → "Đắk Nông"): capitalised words only."""
+    match = re.search(r"\btỉnh\s+(.*)", text or "")
+    if not match:
+        return None
+    words = []
+    for word in match.group(1).split():
+        word = word.strip(",.;:()")
+        if not word or not word[0].isupper() or not word.isalpha():
+            break
+        words.append(word)
+    return " ".join(words) or None
+
+
 def _symbol_issuer(symbol: str | None) -> str | None:
     if not symbol:
         return None
@@ -303,6 +348,12 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
     doc_type, title, _ = _title(lines)
     has_motto = any(_is_motto(line) for line in lines)
     if not (number_match or doc_type or has_motto):
+        declared = _declaration(parsed)
+        if declared is not None:
+            signer, signer_title = _signer(parsed)
+            return declared.model_copy(
+                update={"signer": signer, "signer_title": signer_title, "recipients": _recipients(parsed)}
+            )
         return _news(parsed)
 
     number = symbol = None
@@ -351,12 +402,7 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
         body = _symbol_issuer(symbol)
         if body:
             issuer = f"{body} tỉnh {place}" if place and body.startswith(("Sở", "Ủy ban", "Ban")) else body
-    province = None
-    for candidate in (parent, issuer):
-        found = re.search(r"\btỉnh ([A-ZĐÀ-Ỹ][\wà-ỹ]*(?: [A-ZĐÀ-Ỹ][\wà-ỹ]*)*)", candidate or "")
-        if found:
-            province = found.group(1)
-            break
+    province = province_in(parent) or province_in(issuer)
     if issuer and province and issuer.startswith(("Sở ", "Ban ", "Văn phòng ")) and province not in issuer:
         # a provincial department is named with its province ("Sở Xây dựng tỉnh Lạng Sơn")
         issuer = f"{issuer} tỉnh {province}"

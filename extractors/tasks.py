@@ -155,13 +155,18 @@ class Segmenter:
         for mention in sorted(found, key=lambda m: -m.span[0]):
             a, b = mention.span[0] - title_start, mention.span[1] - title_start
             residue = residue[:a] + residue[b:]
-        residue = matching_form(residue)
+        residue = re.sub(r"\([^)]*\)", " ", matching_form(residue))  # "(Giao Phòng Bưu chính Viễn thông)"
         residue = re.sub(
-            r"\b(nhiệm vụ|trách nhiệm|của|các|và|cấp tỉnh|có liên quan|liên quan|tỉnh|đơn vị)\b", " ", residue
+            r"\b(nhiệm vụ|trách nhiệm|của|các|và|cấp tỉnh|có liên quan|liên quan|tỉnh|đơn vị|đề nghị|giao|yêu cầu"
+            r"|đối với)\b",
+            " ",
+            residue,
         )
         if re.sub(r"[\W\d_]+", "", residue):
             return []
-        return [m.model_copy(update={"role": "lead"}) for m in found]
+        brackets = [(title_start + m.start(), title_start + m.end()) for m in re.finditer(r"\([^)]*\)", title)]
+        heading_leads = [m for m in found if not any(a <= m.span[0] < b for a, b in brackets)]
+        return [m.model_copy(update={"role": "lead"}) for m in heading_leads]
 
     # -- outline ---------------------------------------------------------------------
     def from_outline(self, outline: Outline) -> None:
@@ -250,6 +255,10 @@ class Segmenter:
         milestones: list[Node] | None = None,
     ) -> None:
         blocks = list(blocks or node.blocks)
+        if blocks is node.blocks or blocks == node.blocks:
+            words = node.title.split()
+            if len(blocks) == node.title_blocks and words and not any(c.islower() for c in node.title):
+                return  # an upper-case heading with nothing under it ("2. NHIỆM VỤ TRỌNG TÂM")
         if _patterns()["non_task"].match(matching_form(node.title)) or not node.title.strip() and len(blocks) == 1:
             return
         blocks, closing = self._split_closing(blocks)
@@ -461,8 +470,10 @@ class TableReader:
                 and ("time" not in by_role)
                 and not re.match(r"\s*[-+•]", task_text)
             ):
-                # the tail of the previous row, cut by a page break
-                last_draft.span = (last_draft.span[0], max(last_draft.span[1], task_span[1]))
+                # the tail of the previous row, cut by a page break: joined when no other cell's text lies between
+                between = self.seg.text((last_draft.span[1], task_span[0]))
+                if not re.search(r"[^\W\d_]", between):
+                    last_draft.span = (last_draft.span[0], max(last_draft.span[1], task_span[1]))
                 continue
             draft = Draft(
                 span=task_span,
