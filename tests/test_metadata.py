@@ -83,3 +83,10 @@ def test_metadata_directive_and_official_letter():
 )
 def test_metadata_display_case(upper, expected):
     assert display_case(upper) == expected
+
+
+def test_metadata_plan_without_letterhead_declares_type_issuer_and_title():
+    meta = extract_metadata(read_document(REAL / "daknong-kh-2024-mang-di-dong.pdf"))
+    assert meta.doc_type == "Kế hoạch"
+    assert meta.issuer == "Sở Thông tin và Truyền thông tỉnh Đắk Nông"
+    assert meta.title == "Nâng cao chất lượng mạng viễn thông di động tỉnh Đắk Nông đến năm 2025"

@@ -193,3 +193,26 @@ def test_tasks_directing_body_is_not_the_lead():
     [task] = extraction.tasks
     assert task.names("lead") == ["các sở, ban, ngành", "Ủy ban nhân dân các huyện, thành phố"]
     assert task.names("coordinating") == ["Sở Kế hoạch và Đầu tư"]
+
+
+def test_tasks_heading_naming_an_agency_with_a_bracket_or_request_word_hands_it_down():
+    extraction = run(
+        [
+            "4. TỔ CHỨC THỰC HIỆN",
+            "4.1 Sở Thông tin và Truyền thông (Giao Phòng Bưu chính Viễn thông)",
+            "- Tham mưu cho UBND tỉnh ban hành quy hoạch hạ tầng kỹ thuật viễn thông thụ động.",
+            "4.2 Đề nghị Ủy ban nhân dân các huyện, thành phố",
+            "- Hỗ trợ các doanh nghiệp viễn thông triển khai thực hiện kế hoạch.",
+        ]
+    )
+    assert [t.names("lead") for t in extraction.tasks] == [
+        ["Sở Thông tin và Truyền thông"],
+        ["Ủy ban nhân dân các huyện, thành phố"],
+    ]
+
+
+def test_tasks_upper_case_heading_without_items_is_not_a_task():
+    extraction = run(
+        ["2. NHIỆM VỤ TRỌNG TÂM (CHI TIẾT TẠI PHỤ LỤC)", "3. TỔ CHỨC THỰC HIỆN", "3.1 Giao Sở Y tế chủ trì."]
+    )
+    assert [t.section for t in extraction.tasks] == ["3.1"]
