@@ -21,7 +21,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-from models.document import DocumentMeta, ParsedDocument, PartialDate
+from extractors.dates import parse_date
+from models.document import DocumentMeta, ParsedDocument
 
 HEADER_BLOCKS = 30
 """The header never runs past this many blocks; searching further finds body text."""
@@ -389,12 +390,8 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
 
     issued = place = None
     if date_match:
-        year = int(date_match.group("y"))
-        month = int(date_match.group("m")) if date_match.group("m") else None
-        day = int(date_match.group("d")) if date_match.group("d") and month else None
-        if month is not None and not 1 <= month <= 12:
-            month = day = None
-        issued = PartialDate(year=year, month=month, day=day)
+        dateline = date_match.group(0)
+        issued = parse_date(dateline[dateline.lower().index("ngày") :])
         place = (date_match.group("place") or "").strip(" |") or None
 
     issuer, parent = _issuer(lines)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from extractors.dates import parse_date
 from models.document import ParsedDocument, PartialDate, Reference
 
 DOC_TYPES = (
@@ -50,20 +51,10 @@ CITATION = re.compile(
     rf"|\s+(?:về|phê duyệt|ban hành|quy định|hướng dẫn|thực hiện|triển khai|V/v)\b|[,;.()]|$))?",
     re.IGNORECASE,
 )
-_NUMERIC_DATE = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
-_WORDY_DATE = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 
 
 def _date(text: str | None) -> PartialDate | None:
-    if not text:
-        return None
-    match = _NUMERIC_DATE.fullmatch(text.strip()) or _WORDY_DATE.fullmatch(text.strip())
-    if not match:
-        return None
-    day, month, year = (int(g) for g in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return PartialDate(year=year, month=month, day=day)
+    return parse_date(f"ngày {text}") if text else None
 
 
 def normalize_number(raw: str) -> str:
