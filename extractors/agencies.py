@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from models.document import AgencyMention
-from pipeline.ingest.normalize import fold_diacritics, matching_form, nfc
+from models.text_forms import fold_diacritics, matching_form, nfc
 
 RESOURCES = Path(__file__).parent / "resources"
 

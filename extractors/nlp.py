@@ -33,7 +33,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import DummyTokenizer, filter_spans
 from spacy.vocab import Vocab
 
-from pipeline.ingest.normalize import matching_form, nfc
+from models.text_forms import matching_form, nfc
 
 RESOURCES = Path(__file__).parent / "resources"
 _SYLLABLES = re.compile(r"\S+")

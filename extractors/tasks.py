@@ -31,7 +31,7 @@ from typing import Any
 
 from extractors.structure import Node, Outline, build_outline, split_marker
 from models.document import AgencyMention, Block, Milestone, ParsedDocument, Role, Span, Task
-from pipeline.ingest.normalize import matching_form
+from models.text_forms import matching_form
 
 
 @lru_cache(maxsize=1)

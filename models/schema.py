@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from pipeline.ingest.normalize import fold_diacritics
+from models.text_forms import fold_diacritics
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -38,8 +38,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from models.document import ParsedDocument
+from models.text_forms import fold_diacritics, nfc
 from pipeline.ingest import read_document
-from pipeline.ingest.normalize import fold_diacritics, nfc
 
 CORPUS = Path(__file__).parent / "corpus"
 DEV, DEV_BIN, REAL = CORPUS / "dev", CORPUS / "dev-bin", CORPUS / "real"

@@ -20,11 +20,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from models.document import ParsedDocument
+from models.text_forms import fold_diacritics
 from pipeline.errors import DamagedFileError, EmptyDocumentError, UnsupportedFormatError
 from pipeline.ingest import read_document
 from pipeline.ingest.docx import read_docx
 from pipeline.ingest.docx_numbering import Numbering, bullet_glyph, format_number
-from pipeline.ingest.normalize import fold_diacritics
 
 CORPUS = Path(__file__).parent / "corpus"
 DEV_BIN = CORPUS / "dev-bin"

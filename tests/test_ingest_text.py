@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from models.document import ParsedDocument
+from models.text_forms import fold_diacritics
 from pipeline.ingest import read_document
 from pipeline.ingest.layout import classify_line, continues_heading, split_marker
-from pipeline.ingest.normalize import fold_diacritics
 from pipeline.ingest.text import read_text
 
 DEV = Path(__file__).parent / "corpus" / "dev"

@@ -8,7 +8,7 @@ text for every reader, and table cells carry their own spans.
 from __future__ import annotations
 
 from models.document import Block, BlockKind, ParsedDocument, SourceInfo, TableCell
-from pipeline.ingest.normalize import clean_inline
+from models.text_forms import clean_inline
 
 CELL_SEPARATOR = " | "
 BLOCK_SEPARATOR = "\n\n"

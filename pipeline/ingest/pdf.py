@@ -36,10 +36,10 @@ from pdfplumber.table import Table
 from pdfplumber.utils.exceptions import PdfminerException
 
 from models.document import ParsedDocument
+from models.text_forms import clean_inline
 from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
 from pipeline.ingest import ocr
 from pipeline.ingest.builder import ContentBuilder
-from pipeline.ingest.normalize import clean_inline
 from pipeline.ingest.pdf_layout import (
     Line,
     TextBlock,

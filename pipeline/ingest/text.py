@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from models.document import Block, ParsedDocument
+from models.text_forms import clean_inline
 from pipeline.errors import EmptyDocumentError, UnsupportedFormatError
 from pipeline.ingest.builder import ContentBuilder
 from pipeline.ingest.encoding import BinaryDataError, detect_and_decode
@@ -34,7 +35,6 @@ from pipeline.ingest.layout import (
     starts_lowercase,
     strip_markdown_nesting,
 )
-from pipeline.ingest.normalize import clean_inline
 
 LOW_VIETNAMESE = 0.5
 """Below this share of valid syllables the document is flagged: wrong encoding, or not Vietnamese."""

@@ -1,4 +1,4 @@
-"""Text normalisation shared by every reader and by the extractors' matching.
+"""Text normal forms used by every layer: readers, extractors, schema (no imports from pipeline/ or extractors/).
 
 Two forms exist on purpose:
 
