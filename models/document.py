@@ -145,6 +145,10 @@ class AgencyMention(_Model):
     kind: str = "agency"
     """agency | group | consultant | person | unknown."""
     role: Role | None = None
+    registered: bool = True
+    """False for a body recognised by the grammar of names but absent from the registry (kept as written)."""
+    rule: str | None = None
+    """Stable id of the rule that recognised the mention or, on a task, gave it its role (``role.heading_scope``)."""
 
 
 class Milestone(_Model):
@@ -167,6 +171,12 @@ class Task(_Model):
     milestones: list[Milestone] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     """Anomalies: ``due_before_issue``, ``milestones_out_of_order``."""
+    rule: str | None = None
+    """Stable id of the segmentation rule that made this a task (``task.list_item``, ``task.table_row``)."""
+    due_rule: str | None = None
+    """Stable id of the rule that chose the start/due (``due.own_text``, ``due.table_cell``, ``due.lead_in``)."""
+    due_span: Span | None = None
+    """Where the chosen time expression is written (it may lie outside the task: a cell, a lead-in)."""
 
     def names(self, role: Role) -> list[str]:
         seen: list[str] = []
@@ -187,6 +197,8 @@ class Target(_Model):
     qualifier: str | None = None
     task: int | None = None
     """Index into ``Extraction.tasks`` of the task this target belongs to."""
+    rule: str | None = None
+    """Stable id of the rule that recognised the target (``target.rate``, ``target.count``)."""
 
 
 class Reference(_Model):
