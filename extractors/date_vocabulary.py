@@ -1,0 +1,97 @@
+"""Shared vocabulary and types of the time-expression reader.
+
+Everything the pattern, kind and window modules agree on lives here so they can
+import it without importing each other: the word lists of
+``resources/time_words.json``, the parsing atom and the public
+:class:`TimeMention` (a ``TimeExpression`` that also says what the date is for).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any, Literal
+
+from models.document import TimeExpression
+
+Kind = Literal["task", "name", "citation", "dateline", "baseline"]
+_Ymd = tuple[int | None, int | None, int | None]
+"""(year, month, day) while parsing; the year may still be missing ("tháng 3")."""
+
+
+class TimeMention(TimeExpression):
+    """A :class:`TimeExpression` plus what the date is *for*.
+
+    It is a subclass so every consumer of ``TimeExpression`` keeps working;
+    the extra fields say whether the date can schedule a task (``kind ==
+    "task"``) and keep the narrowing words a month-precision date cannot hold.
+    """
+
+    kind: Kind = "task"
+    part: str | None = None
+    """Narrowing note: "early"/"middle"/"late" (đầu/trung tuần/cuối), "week 4" (Tuần 4 tháng 4/2022)."""
+    year_inferred: bool = False
+    """True when the year came from ``default_year``, not from the text."""
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, Any]:
+    path = files("extractors") / "resources" / "time_words.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _alt(words: Iterable[str]) -> str:
+    """Regex alternation of words, longest first, any blank run between words."""
+    unique = sorted(set(words), key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, word.split())) for word in unique)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+@dataclass
+class _Atom:
+    begin: int
+    stop: int
+    lo: _Ymd | None
+    hi: _Ymd | None
+    cue: str | None = None
+    """Cue class: deadline, until, from, within, baseline (see time_words.json)."""
+    label: str | None = None
+    """"period" (giai đoạn) or "name" (thời kỳ, tầm nhìn…)."""
+    part: str | None = None
+    recurrence: bool = False
+    every_year: bool = False
+    """A recurrence whose unit is the year: a day/month before it loses its year."""
+    frequency: bool = False
+    wordy: bool = False
+    """Written "ngày … tháng … năm …" (the dateline form)."""
+
+
+_GUARD = r"(?![^\W_]|/\d|/[^\W\d_]|[.,]\d|\s*%)"
+"""After a number: not glued to a word, a code ("/NQ-CP"), a decimal or a percent."""
+_DASH = r"[-–—]"
+
+
+@lru_cache(maxsize=1)
+def _cue_classes() -> dict[str, str]:
+    classes: dict[str, str] = {}
+    for cls, words in vocabulary()["cues"].items():
+        for word in words:
+            classes[_words(word)] = cls
+    return classes
+
+
+@lru_cache(maxsize=1)
+def _label_classes() -> dict[str, str]:
+    return {_words(w): cls for cls, words in vocabulary()["labels"].items() for w in words}
+
+
+@lru_cache(maxsize=1)
+def _part_names() -> dict[str, str]:
+    return {_words(w): v for w, v in vocabulary()["parts"].items()}
