@@ -22,21 +22,14 @@ The cue words are data (``resources/task_rules.json``).
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
-from typing import Any
 
 from extractors.structure import Node, Outline, build_outline, split_marker
+from extractors.table_tasks import TableReader
+from extractors.task_drafts import Draft, rules
 from models.document import AgencyMention, Block, Milestone, ParsedDocument, Role, Span, Task
 from models.text_forms import matching_form
-
-
-@lru_cache(maxsize=1)
-def rules() -> dict[str, Any]:
-    return json.loads(files("extractors").joinpath("resources/task_rules.json").read_text(encoding="utf-8"))
 
 
 def _alternation(words: list[str]) -> str:
@@ -83,23 +76,6 @@ _DATED_BULLET = re.compile(
 
 
 # --------------------------------------------------------------------------- drafts
-
-
-@dataclass
-class Draft:
-    """A task before its roles and dates are read."""
-
-    span: Span
-    section: str
-    page: int | None
-    role_spans: list[Span] = field(default_factory=list)
-    """Spans read with the inline cue rules."""
-    fixed_roles: list[tuple[Span, Role]] = field(default_factory=list)
-    """Spans whose every agency takes one role (a table column, a field)."""
-    inherited: list[AgencyMention] = field(default_factory=list)
-    time_spans: list[Span] = field(default_factory=list)
-    milestone_spans: list[Span] = field(default_factory=list)
-    order: int = 0
 
 
 def _zone_of(title: str) -> bool | None:
@@ -365,132 +341,6 @@ class Segmenter:
                 tables.setdefault(block.table, []).append(block)
         for rows in tables.values():
             TableReader(self, rows).read()
-
-
-_COLUMN_PRIORITY = ("coordinating", "lead", "time", "task", "number", "note")
-"""A header can hold several cue words ("Đơn vị phối hợp thực hiện"): the first role in this order wins."""
-
-
-def _column_role(text: str) -> str | None:
-    folded = matching_form(text).strip(" :.")
-    if not folded or len(folded.split()) > 8:
-        return None
-    columns = rules()["table_columns"]
-    for role in _COLUMN_PRIORITY:
-        for word in columns[role]:
-            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
-                return role
-    return None
-
-
-_COLUMN_NUMBERS = re.compile(r"^\s*(?:\(?\s*[\dA-Za-z]{1,2}\s*\)?\s*)?$")
-"""A row of column numbers "(1) | (2) | (3)" printed under the header."""
-
-
-def _grid(block: Block) -> list[tuple[int, int, Span]]:
-    """(first grid column, last grid column, span) of each cell, merged cells spanning columns."""
-    cells = []
-    column = 0
-    for cell in block.cells:
-        cells.append((column, column + cell.col_span - 1, cell.span))
-        column += cell.col_span
-    return cells
-
-
-class TableReader:
-    """One task per body row of a table whose header names Chủ trì / Phối hợp / Thời gian columns."""
-
-    def __init__(self, segmenter: Segmenter, rows: list[Block]) -> None:
-        self.seg = segmenter
-        self.rows = rows
-
-    def read(self) -> None:
-        roles: dict[int, str] = {}
-        header_texts: set[str] = set()
-        body_start = 0
-        for index, row in enumerate(self.rows[:3]):
-            row_roles = {}
-            for first, last, span in _grid(row):
-                role = _column_role(self.seg.text(span))
-                if role:
-                    for column in range(first, last + 1):
-                        row_roles[column] = role
-            named = sum(1 for r in set(row_roles.values()) if r in ("lead", "coordinating", "time", "task"))
-            if named >= 1 and (row.header or named >= 2 or index == body_start):
-                if not row_roles:
-                    break
-                # a second header row refines merged columns ("Phân công" → Chủ trì | Phối hợp)
-                for column, role in row_roles.items():
-                    if role in ("lead", "coordinating") or column not in roles:
-                        roles[column] = role
-                header_texts.add(matching_form(self.seg.text(row.span)))
-                body_start = index + 1
-            else:
-                break
-        if not ({"lead", "coordinating"} & set(roles.values())) or "task" not in roles.values():
-            return
-        self.read_body(roles, header_texts, body_start)
-
-    def read_body(self, roles: dict[int, str], header_texts: set[str], body_start: int) -> None:
-        current_time: Span | None = None
-        phase = ""
-        last_draft: Draft | None = None
-        width = max(roles) + 1
-        for row in self.rows[body_start:]:
-            if matching_form(self.seg.text(row.span)) in header_texts or self._is_header_repeat(row, roles):
-                continue
-            if all(_COLUMN_NUMBERS.match(self.seg.text(cell.span)) for cell in row.cells):
-                continue
-            cells = _grid(row)
-            by_role: dict[str, list[Span]] = {}
-            for first, _last, span in cells:
-                role = roles.get(first)
-                if role and self.seg.text(span).strip():
-                    by_role.setdefault(role, []).append(span)
-            task_spans = by_role.get("task", [])
-            if not task_spans:
-                # a row whose only text sits outside the task column: a phase or a stray note
-                texts = [s for _, _, s in cells if self.seg.text(s).strip()]
-                if texts and last_draft is not None and len(cells) < width - 1:
-                    continue
-                continue
-            task_span = task_spans[0]
-            task_text = self.seg.text(task_span)
-            has_roles = "lead" in by_role or "coordinating" in by_role
-            if "time" in by_role:
-                time_text = self.seg.text(by_role["time"][0])
-                if not re.fullmatch(r"\s*[IVX\d]+\s*\.?\s*", time_text):
-                    current_time = by_role["time"][0]
-            if not has_roles and re.match(r"\s*(Giai đoạn|Bước|Phần|GIAI ĐOẠN)\b", task_text):
-                phase = re.split(r"\s[-–:]\s", task_text.strip(), maxsplit=1)[0].strip()
-                continue
-            if (
-                not has_roles
-                and last_draft is not None
-                and ("time" not in by_role)
-                and not re.match(r"\s*[-+•]", task_text)
-            ):
-                # the tail of the previous row, cut by a page break: joined when no other cell's text lies between
-                between = self.seg.text((last_draft.span[1], task_span[0]))
-                if not re.search(r"[^\W\d_]", between):
-                    last_draft.span = (last_draft.span[0], max(last_draft.span[1], task_span[1]))
-                continue
-            draft = Draft(
-                span=task_span,
-                section="Phụ lục" + (f"/{phase}" if phase else ""),
-                page=row.page,
-            )
-            for role_name in ("lead", "coordinating"):
-                for span in by_role.get(role_name, []):
-                    draft.fixed_roles.append((span, role_name))  # type: ignore[arg-type]
-            if current_time is not None:
-                draft.time_spans.append(current_time)
-            draft.time_spans.append(task_span)
-            self.seg.drafts.append(draft)
-            last_draft = draft
-
-    def _is_header_repeat(self, row: Block, roles: dict[int, str]) -> bool:
-        return sum(1 for _, _, span in _grid(row) if _column_role(self.seg.text(span))) >= 2
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZĐÀ-Ỹ])")

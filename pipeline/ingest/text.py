@@ -25,6 +25,7 @@ from models.text_forms import clean_inline
 from pipeline.errors import EmptyDocumentError, UnsupportedFormatError
 from pipeline.ingest.builder import ContentBuilder
 from pipeline.ingest.encoding import BinaryDataError, detect_and_decode
+from pipeline.ingest.flat_tables import find_flat_tables
 from pipeline.ingest.layout import (
     LineClass,
     classify_line,
@@ -112,13 +113,23 @@ def _clean_residue(text: str) -> str:
     return text
 
 
-def _pipe_cells(line: str) -> list[str] | None:
+def _pipe_cells(line: str, *, in_table: bool = False) -> list[str] | None:
+    """The cells of a pipe-table row, or None.
+
+    Edge pipes are a border only when the row has both ("| a | b |"); a row
+    that opens with a pipe but does not close with one (" | b | c", what
+    exporters print for a cell merged with the one above) starts with an
+    empty cell, which must be kept or every later cell lands one column left.
+    Inside a table already open, one " | " is enough ("I | GIAI ĐOẠN 1").
+    """
     stripped = line.strip()
-    if stripped.count("|") < 2 or not (stripped.startswith("|") or stripped.count(" | ") >= 2):
+    bordered = stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1
+    pipes_needed = 1 if in_table else 2
+    if stripped.count("|") < pipes_needed or not (stripped.startswith("|") or stripped.count(" | ") >= pipes_needed):
         return None
-    if stripped.startswith("|"):
-        stripped = stripped[1:]
-    if stripped.endswith("|"):
+    if bordered:
+        stripped = stripped[1:-1]
+    elif stripped.endswith("|"):
         stripped = stripped[:-1]
     return [_strip_emphasis(_strip_bold(_clean_residue(_BR.sub(" ", cell)))[0]) for cell in stripped.split("|")]
 
@@ -146,16 +157,36 @@ def _text_items(text: str) -> list[_Item]:
             # <br> inside a pipe-table row is a line break inside a cell, elsewhere a line break
             pieces = _BR.split(raw) if "<" in raw and _pipe_cells(raw) is None else (raw,)
             for line in pieces:
-                items.append(_text_item(line.rstrip(" \r\n"), page))
-    return items
+                in_table = bool(items) and isinstance(items[-1], _Row | _HeaderSeparator)
+                items.append(_text_item(line.rstrip(" \r\n"), page, in_table=in_table))
+    return _with_flat_tables(items)
 
 
-def _text_item(line: str, page: int | None) -> _Item:
+def _with_flat_tables(items: list[_Item]) -> list[_Item]:
+    """Items with tables written one cell per line turned into rows (see :mod:`pipeline.ingest.flat_tables`)."""
+    lines = [item.text if isinstance(item, _Line) else None if isinstance(item, _Gap) else "\x00" for item in items]
+    tables = find_flat_tables(lines)
+    if not tables:
+        return items
+    rebuilt: list[_Item] = []
+    position = 0
+    for table in tables:
+        rebuilt.extend(items[position : table.start])
+        first = items[table.start]
+        page = first.page if isinstance(first, _Line) else None
+        rebuilt.extend(_Row(cells, header=index == 0, page=page) for index, cells in enumerate(table.rows))
+        rebuilt.append(_Gap())
+        position = table.end
+    rebuilt.extend(items[position:])
+    return rebuilt
+
+
+def _text_item(line: str, page: int | None, *, in_table: bool = False) -> _Item:
     if not line.strip():
         return _Gap()
     if _PIPE_SEPARATOR.match(line) and "|" in line:
         return _HeaderSeparator()
-    cells = _pipe_cells(line)
+    cells = _pipe_cells(line, in_table=in_table)
     if cells is None:
         cells = _tab_cells(line)
     if cells is not None:
