@@ -23,50 +23,14 @@ The cue words are data (``resources/task_rules.json``).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+from extractors.roles import cue_patterns, inline_roles, resolve_roles
 from extractors.structure import Node, Outline, build_outline, split_marker
 from extractors.table_tasks import TableReader
 from extractors.task_drafts import Draft, rules
-from models.document import AgencyMention, Block, Milestone, ParsedDocument, Role, Span, Task
+from models.document import AgencyMention, Block, Milestone, ParsedDocument, Span, Task
 from models.text_forms import matching_form
 
-
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
-@lru_cache(maxsize=1)
-def _patterns() -> dict[str, re.Pattern[str]]:
-    r = rules()
-    labels = _alternation(list(r["field_labels"]))
-    return {
-        "field": re.compile(rf"(?:^|(?<=[\s;.(]))(?P<label>{labels})\s*:", re.IGNORECASE),
-        "lead_after": re.compile(rf"(?:^|(?<=[\s,;.]))(?:{_alternation(r['lead_after'])})\s*(?:cho\s+)?$"),
-        "lead_before": re.compile(rf"^\s*,?\s*(?:{_alternation(r['lead_before'])})\b"),
-        "coord_after": re.compile(rf"(?:{_alternation(r['coordinating_after'])})\s*(?:với\s+)?(?:các\s+)?$"),
-        "subject_gap": re.compile(
-            r"^\s*(?:(?:[ivx]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|nhiệm vụ \d{1,2})\s*[.):\-–]\s*|[-+•*–]\s*)?"
-            rf"(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,300}},\s*)?"
-            rf"(?:(?:{_alternation(r['lead_after'])})\s+)?"
-            rf"(?:(?:{_alternation(r['subject_titles'])})\s+)?(?:các\s+)?$"
-        ),
-        "directive": re.compile(
-            rf"^\s*(?:(?:{_alternation(r['past_markers'])})\s+)?(?:{_alternation(r['directive_verbs'])})\b"
-        ),
-        "non_agent": re.compile(rf"^\s*,?\s*(?:{_alternation(r['non_agent_after'])})\b"),
-        "past": re.compile(rf"^\s*(?:{_alternation(r['past_markers'])})\b"),
-        "closing": re.compile(rf"^\s*(?:{_alternation(r['closing_clauses'])})\b"),
-        "enumeration": re.compile(rf"(?:{_alternation(r['enumeration_intros'])})\s*:\s*$"),
-        "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
-    }
-
-
-_RUN_GAP = re.compile(
-    r"^(?:\s|,|;|&|/|\(|\)|\bvà\b|\bcùng\b|\bcác\b|\bcủa tỉnh\b|\bcấp tỉnh\b|\btỉnh\b|\bcó liên quan\b|\bliên quan\b"
-    r"|\bthủ trưởng\b|\bchủ tịch\b|\bgiám đốc\b|\blãnh đạo\b|\bngười đứng đầu\b)*$"
-)
-"""What may stand between two agencies of one list ("Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện")."""
 _SECTION_TITLE_WORDS = 12
 _DATED_BULLET = re.compile(
     r"^\s*(?:giai đoạn|năm|quý|tháng|đến|từ|trong|trước|đầu|cuối|giữa|trung tuần|tuần|hàng|định kỳ)\b"
@@ -98,7 +62,7 @@ def _zone_of(title: str) -> bool | None:
 def _field_label(text: str) -> str | None:
     """The role of a field item ("b) Đơn vị thực hiện: …" → "lead")."""
     _, _, rest = split_marker(text)
-    match = _patterns()["field"].match(rest.strip())
+    match = cue_patterns()["field"].match(rest.strip())
     if not match:
         return None
     return rules()["field_labels"].get(matching_form(match.group("label")))
@@ -142,7 +106,80 @@ class Segmenter:
             return []
         brackets = [(title_start + m.start(), title_start + m.end()) for m in re.finditer(r"\([^)]*\)", title)]
         heading_leads = [m for m in found if not any(a <= m.span[0] < b for a, b in brackets)]
-        return [m.model_copy(update={"role": "lead"}) for m in heading_leads]
+        return [m.model_copy(update={"role": "lead", "rule": "role.heading_scope"}) for m in heading_leads]
+
+    def lead_in(self, node: Node) -> list[AgencyMention]:
+        """Roles a lead-in hands to the items under it ("Giao Sở Tư pháp chủ trì, phối hợp với …:").
+
+        The lead-in is the paragraph that ends the node's own text with a colon
+        just before its items, or the node's title when it has no paragraph.
+        A title over bullets is left to the enumeration rule: there the bullets
+        usually spell out the content of one task.
+        """
+        if not node.children:
+            return []
+        body = node.blocks[node.title_blocks :]
+        if body:
+            block = body[-1]
+        elif all(child.style in ("dash", "plus") for child in node.children):
+            return []
+        else:
+            block = node.head
+        if not self.text(block.span).rstrip().endswith(":"):
+            return []
+        roles = inline_roles(self.content, block.span, self.mentions_in(block.span))
+        if not any(m.role == "lead" for m in roles):
+            return []
+        return [m.model_copy(update={"rule": "role.lead_in"}) for m in roles]
+
+    def document_scope(self, outline: Outline) -> tuple[list[AgencyMention], list[Span]]:
+        """Who leads what a letter asks when its items name nobody, and the addressee lines to skip.
+
+        A letter (công văn) asks its work of a body named in the sentence that
+        introduces the items ("Bộ Tài chính đề nghị các Bộ … và Ủy ban nhân
+        dân các tỉnh … thực hiện một số nội dung sau:"); failing that, of its
+        addressees ("Kính gửi: …").  Only a request cue counts ("đề nghị",
+        "yêu cầu", "giao"): the body that issues a plan ("UBND tỉnh ban hành
+        Kế hoạch … như sau:") does not lead its tasks.
+        """
+        addressee_spans: list[Span] = []
+        addressees: list[AgencyMention] = []
+        blocks = self.parsed.blocks
+        for index, block in enumerate(blocks):
+            if not matching_form(self.text(block.span)).lstrip().startswith("kính gửi"):
+                continue
+            addressee_spans.append(block.span)
+            addressees.extend(self.mentions_in(block.span))
+            for follower in blocks[index + 1 :]:
+                line = self.text(follower.span)
+                named = self.mentions_in(follower.span)
+                if follower.kind != "list_item" or not named or len(line) > 160:
+                    break
+                addressee_spans.append(follower.span)
+                addressees.extend(named)
+            break
+        first_item = next(
+            (
+                node.head.span[0]
+                for node in outline.root.children
+                if not any(a <= node.head.span[0] < b for a, b in addressee_spans)
+            ),
+            len(self.content),
+        )
+        for block in reversed([b for b in blocks if b.span[1] <= first_item and b.kind == "paragraph"]):
+            if not self.text(block.span).rstrip().endswith(":"):
+                continue
+            roles = inline_roles(self.content, block.span, self.mentions_in(block.span))
+            asked = [m for m in roles if m.rule == "role.cue_lead"]
+            if asked:
+                partners = [m for m in roles if m.role == "coordinating"]
+                return [m.model_copy(update={"rule": "role.letter_lead_in"}) for m in asked + partners], addressee_spans
+            break
+        if addressees:
+            return [
+                m.model_copy(update={"role": "lead", "rule": "role.addressee"}) for m in addressees
+            ], addressee_spans
+        return [], addressee_spans
 
     # -- outline ---------------------------------------------------------------------
     def from_outline(self, outline: Outline) -> None:
@@ -150,14 +187,17 @@ class Segmenter:
             # only a heading names a part of the plan; a long item that mentions "nhiệm vụ" does not
             return _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
 
+        scope, skipped = self.document_scope(outline)
         has_zones = any(zone(node) is not None for node in outline.root.children)
         for node in outline.root.children:
+            if any(a <= node.head.span[0] < b for a, b in skipped):
+                continue
             zone_here = zone(node)
             if zone_here is False:
                 continue
             if zone_here is None and has_zones:
                 continue
-            self.visit(node, inherited=[], zone=zone_here)
+            self.visit(node, inherited=scope, zone=zone_here)
 
     def visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
         own_zone = _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
@@ -170,7 +210,12 @@ class Segmenter:
             if body_blocks and not children:
                 self.add_item(node, lead_here, blocks=body_blocks)
             for child in children:
-                self.visit(child, lead_here, zone)
+                self.visit(child, self.lead_in(node) or lead_here, zone)
+            return
+        scope = self.lead_in(node)
+        if scope:
+            for child in children:
+                self.visit(child, scope, zone)
             return
         field_children = [c for c in children if _field_label(self.text(c.head.span))]
         if len(field_children) >= 2 or (field_children and len(field_children) == len(children)):
@@ -188,7 +233,7 @@ class Segmenter:
         if (
             children
             and all(c.style in ("dash", "plus") for c in children)
-            and (_patterns()["enumeration"].search(matching_form(own_text)) and len(node.title.split()) >= 4)
+            and (cue_patterns()["enumeration"].search(matching_form(own_text)) and len(node.title.split()) >= 4)
         ):
             self.add_item(node, inherited, include_children=True)
             return
@@ -217,7 +262,7 @@ class Segmenter:
 
     def _split_closing(self, blocks: list[Block]) -> tuple[list[Block], list[Block]]:
         for index, block in enumerate(blocks[1:], start=1):
-            if _patterns()["closing"].match(matching_form(self.text(block.span))):
+            if cue_patterns()["closing"].match(matching_form(self.text(block.span))):
                 return blocks[:index], blocks[index:]
         return blocks, []
 
@@ -235,7 +280,7 @@ class Segmenter:
             words = node.title.split()
             if len(blocks) == node.title_blocks and words and not any(c.islower() for c in node.title):
                 return  # an upper-case heading with nothing under it ("2. NHIỆM VỤ TRỌNG TÂM")
-        if _patterns()["non_task"].match(matching_form(node.title)) or not node.title.strip() and len(blocks) == 1:
+        if cue_patterns()["non_task"].match(matching_form(node.title)) or not node.title.strip() and len(blocks) == 1:
             return
         blocks, closing = self._split_closing(blocks)
         if not include_children:
@@ -305,7 +350,7 @@ class Segmenter:
         "X chủ trì", X opening the sentence in the present) or, in a timetable
         sentence, when a clause carries its own date.
         """
-        patterns = _patterns()
+        patterns = cue_patterns()
         for block in self.parsed.blocks:
             if block.kind != "paragraph":
                 continue
@@ -390,126 +435,6 @@ def _dated_clauses(content: str, span: Span) -> list[Span]:
                 clauses.append((a, a + len(stripped)))
         position += len(piece)
     return clauses
-
-
-# --------------------------------------------------------------------------- roles
-
-
-def _runs(mentions: list[AgencyMention], content: str) -> list[list[AgencyMention]]:
-    """Group mentions separated only by commas, "và", "các" … into lists."""
-    runs: list[list[AgencyMention]] = []
-    for mention in sorted(mentions, key=lambda m: m.span[0]):
-        if runs:
-            gap = content[runs[-1][-1].span[1] : mention.span[0]]
-            if _RUN_GAP.match(matching_form(gap)):
-                runs[-1].append(mention)
-                continue
-        runs.append([mention])
-    return runs
-
-
-def _segment_starts(content: str, span: Span) -> list[int]:
-    """Where a subject can stand: the segment start and after a field label."""
-    starts = [span[0]]
-    for match in _patterns()["field"].finditer(content, span[0], span[1]):
-        starts.append(match.end())
-    return starts
-
-
-def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> list[AgencyMention]:
-    """Roles from the cue words around agency lists inside one text segment."""
-    patterns = _patterns()
-    folded = matching_form(content[span[0] : span[1]])
-    base = span[0]
-    roles: list[AgencyMention] = []
-    starts = _segment_starts(content, span)
-    field_spans = [
-        (m.start(), m.end(), m.group("label")) for m in patterns["field"].finditer(content, span[0], span[1])
-    ]
-    # "Đơn vị Tư vấn:" is a label, not a mention of the consultant
-    mentions = [m for m in mentions if not any(a <= m.span[0] < b for a, b, _ in field_spans)]
-    for run in _runs(mentions, content):
-        first, last = run[0].span[0], run[-1].span[1]
-        before = folded[: first - base]
-        after = folded[last - base :]
-        role: Role | None = None
-        field_role = None
-        for _start, f_end, label in field_spans:
-            if f_end <= first:
-                field_role = rules()["field_labels"].get(matching_form(label))
-                field_anchor = f_end
-        if patterns["coord_after"].search(before[-60:]):
-            role = "coordinating"
-        elif patterns["lead_before"].match(after) or patterns["lead_after"].search(before[-30:]):
-            role = "lead"
-        elif (
-            not patterns["directive"].match(after)
-            and not patterns["non_agent"].match(after)
-            and not re.search(r"^[^.;]{0,150}\blà (?:các )?đối tượng\b", after)
-        ):
-            # the subject may start inside a list that an opening clause ran into ("… của UBND tỉnh, Thủ trưởng các sở")
-            for index, mention in enumerate(run):
-                if any(
-                    start <= mention.span[0]
-                    and patterns["subject_gap"].match(folded[start - base : mention.span[0] - base])
-                    for start in starts
-                ):
-                    run = run[index:]
-                    role = "lead"
-                    break
-        if field_role in ("coordinating",) and role is None:
-            role = "coordinating"
-        if field_role == "lead" and role is None:
-            gap = folded[field_anchor - base : first - base]
-            if "phối hợp" not in gap and not re.search(r"[.;]", gap):
-                role = "lead"
-        if field_role in ("consultant", "ignore"):
-            role = None
-        if role:
-            roles.extend(m.model_copy(update={"role": role}) for m in run)
-    return roles
-
-
-def _dedupe(mentions: list[AgencyMention]) -> list[AgencyMention]:
-    seen: set[tuple[str, str | None]] = set()
-    unique = []
-    for mention in mentions:
-        key = (mention.name, mention.role)
-        if key in seen:
-            continue
-        seen.add(key)
-        unique.append(mention)
-    # an agency that leads does not also coordinate
-    leads = {m.name for m in unique if m.role == "lead"}
-    return [m for m in unique if m.role == "lead" or m.name not in leads]
-
-
-def resolve_roles(draft: Draft, content: str, mentions: list[AgencyMention]) -> list[AgencyMention]:
-    found: list[AgencyMention] = []
-
-    def within(span: Span) -> list[AgencyMention]:
-        return [m for m in mentions if m.span[0] >= span[0] and m.span[1] <= span[1]]
-
-    fixed_spans = [span for span, _ in draft.fixed_roles]
-    for span in draft.role_spans:
-        local = [m for m in within(span) if not any(m.span[0] >= s[0] and m.span[1] <= s[1] for s in fixed_spans)]
-        found.extend(inline_roles(content, span, local))
-    for span, role in draft.fixed_roles:
-        inside = within(span)
-        if role == "lead" and draft.role_spans:
-            # "Đơn vị thực hiện: X … phối hợp với Y" inside a field: read the cues
-            read = inline_roles(content, span, inside)
-            found.extend(read)
-            continue
-        if inside:
-            found.extend(m.model_copy(update={"role": role}) for m in inside)
-        else:
-            text = content[span[0] : span[1]].strip(" .;:")
-            if text:
-                found.append(AgencyMention(text=text, span=span, name=text, kind="unknown", role=role))
-    if not any(m.role == "lead" for m in found) and draft.inherited:
-        found = [*draft.inherited, *found]
-    return _dedupe(found)
 
 
 # --------------------------------------------------------------------------- public API
