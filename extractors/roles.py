@@ -46,6 +46,9 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         "past": re.compile(rf"^\s*(?:{_alternation(r['past_markers'])})\b"),
         "closing": re.compile(rf"^\s*(?:{_alternation(r['closing_clauses'])})\b"),
         "enumeration": re.compile(rf"(?:{_alternation(r['enumeration_intros'])})\s*:\s*$"),
+        "duty_of": re.compile(
+            rf"^\s*(?:{_alternation(r['duty_headings'])})\b[^:;.]{{0,40}}\b(?:của|cho|đối với)\s*(?:các\s+)?$"
+        ),
         "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
     }
 

@@ -91,6 +91,11 @@ class Segmenter:
         found = self.mentions_in(span)
         if not found:
             return []
+        first = min(m.span[0] for m in found)
+        owner_phrase = matching_form(self.content[title_start:first])
+        if cue_patterns()["duty_of"].search(owner_phrase) and not re.search(r"\w", self._after_mentions(span, found)):
+            # "II. NHIỆM VỤ CHỦ YẾU CỦA BỘ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "Trách nhiệm của các sở, ngành"
+            return [m.model_copy(update={"role": "lead", "rule": "role.heading_scope"}) for m in found]
         residue = title
         for mention in sorted(found, key=lambda m: -m.span[0]):
             a, b = mention.span[0] - title_start, mention.span[1] - title_start
@@ -107,6 +112,11 @@ class Segmenter:
         brackets = [(title_start + m.start(), title_start + m.end()) for m in re.finditer(r"\([^)]*\)", title)]
         heading_leads = [m for m in found if not any(a <= m.span[0] < b for a, b in brackets)]
         return [m.model_copy(update={"role": "lead", "rule": "role.heading_scope"}) for m in heading_leads]
+
+    def _after_mentions(self, span: Span, found: list[AgencyMention]) -> str:
+        """What a heading says after its last agency, list glue and place words removed."""
+        tail = matching_form(self.content[max(m.span[1] for m in found) : span[1]])
+        return re.sub(r"\b(?:có liên quan|liên quan|tỉnh|thành phố|trung ương|và|các)\b|[\W\d_]", " ", tail)
 
     def lead_in(self, node: Node) -> list[AgencyMention]:
         """Roles a lead-in hands to the items under it ("Giao Sở Tư pháp chủ trì, phối hợp với …:").
