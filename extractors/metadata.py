@@ -15,32 +15,14 @@ doc_type "Tin bài", the headline as title and the byline as signer.
 
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from importlib.resources import files
-from typing import Any
 
 from extractors.dates import parse_date
+from extractors.signature import find_recipients, find_signer, is_personal_name, is_upper, vocabulary
 from models.document import DocumentMeta, ParsedDocument
 
 HEADER_BLOCKS = 30
 """The header never runs past this many blocks; searching further finds body text."""
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> dict[str, Any]:
-    return json.loads(files("extractors").joinpath("resources/document_header.json").read_text(encoding="utf-8"))
-
-
-def is_upper(text: str) -> bool:
-    """True when ``text`` has no lower-case letter (Vietnamese cases interleave in Unicode: no ranges)."""
-    return not any(c.islower() for c in text)
-
-
-def is_personal_name(text: str) -> bool:
-    words = text.split(" ")
-    return 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() and w.isalpha() for w in words)
 
 
 _NUMBER = re.compile(
@@ -221,59 +203,6 @@ def _title(lines: list[str]) -> tuple[str | None, str | None, int]:
     return None, None, -1
 
 
-def _signer(parsed: ParsedDocument) -> tuple[str | None, list[str]]:
-    """The signer: a personal name right after upper-case lines holding a signer's title.
-
-    Looked for in lines and in the tail of a line, because a DOCX signature
-    cell arrives as one merged line ("KT. CHỦ TỊCH PHÓ CHỦ TỊCH Lương Trọng Quỳnh").
-    """
-    titles = vocabulary()["signer_titles"]
-    content = parsed.content
-    floor = len(content) // 3
-    segments = [seg.strip() for seg in re.split(r"\n| \| ", content[floor:])]
-    segments = [seg for seg in segments if seg]
-    for index, segment in enumerate(segments):
-        words = segment.split()
-        for size in (2, 3, 4, 5):
-            if len(words) < size:
-                break
-            name = " ".join(words[-size:])
-            if not is_personal_name(name) or (len(words) > size and not is_upper(" ".join(words[:-size]))):
-                continue
-            before = [" ".join(words[:-size])] if len(words) > size else []
-            before = [*segments[max(0, index - 6) : index], *before]
-            upper_lines = [line for line in before if is_upper(line) and re.search(r"[^\W\d_]", line)]
-            title_lines: list[str] = []
-            for line in upper_lines:
-                # "TM. ỦY BAN NHÂN" / "DÂN": a title line wrapped in a narrow signature column
-                if title_lines and not any(line.startswith(t) for t in titles):
-                    title_lines[-1] = f"{title_lines[-1]} {line}"
-                elif any(t in line for t in titles):
-                    title_lines.append(line)
-            if title_lines:
-                longest = max(n for n in range(2, 6) if len(words) >= n and is_personal_name(" ".join(words[-n:])))
-                return " ".join(words[-longest:]), title_lines
-    return None, []
-
-
-def _recipients(parsed: ParsedDocument) -> list[str]:
-    match = re.search(r"Nơi nhận\s*:?", parsed.content)
-    if not match:
-        return []
-    recipients: list[str] = []
-    tail = parsed.content[match.end() : match.end() + 3000]
-    for raw in re.split(r"\n|(?<=[;,])\s*(?=-)", tail):
-        line = raw.strip(" |")
-        if not line:
-            continue
-        if not line.startswith(("-", "+", "•")):
-            if recipients:
-                break
-            continue
-        recipients.append(line.lstrip("-+• ").rstrip(" ;,."))
-    return recipients
-
-
 def _news(parsed: ParsedDocument) -> DocumentMeta:
     lines = [parsed.text_of(b.span) for b in parsed.blocks]
     markers = vocabulary()["news_markers"]
@@ -351,9 +280,9 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
     if not (number_match or doc_type or has_motto):
         declared = _declaration(parsed)
         if declared is not None:
-            signer, signer_title = _signer(parsed)
+            signer, signer_title = find_signer(parsed)
             return declared.model_copy(
-                update={"signer": signer, "signer_title": signer_title, "recipients": _recipients(parsed)}
+                update={"signer": signer, "signer_title": signer_title, "recipients": find_recipients(parsed)}
             )
         return _news(parsed)
 
@@ -403,7 +332,7 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
     if issuer and province and issuer.startswith(("Sở ", "Ban ", "Văn phòng ")) and province not in issuer:
         # a provincial department is named with its province ("Sở Xây dựng tỉnh Lạng Sơn")
         issuer = f"{issuer} tỉnh {province}"
-    signer, signer_title = _signer(parsed)
+    signer, signer_title = find_signer(parsed)
     return DocumentMeta(
         doc_type=doc_type,
         number=number,
@@ -416,5 +345,5 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
         title=title,
         signer=signer,
         signer_title=signer_title,
-        recipients=_recipients(parsed),
+        recipients=find_recipients(parsed),
     )

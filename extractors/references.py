@@ -5,43 +5,40 @@ A Vietnamese document number has a recognisable shape whatever the issuer:
 37/2019/NĐ-CP) and ``<number>-<type code>/<issuer code>`` for Party bodies
 (06-NQ/TW, 661-QĐ/TU).  Citations are found by that shape, with or without
 the document type and "số" before it, so a list such as "các Nghị định số
-37/2019/NĐ-CP …, 58/2023/NĐ-CP" yields every number.
+37/2019/NĐ-CP …, 58/2023/NĐ-CP" yields every number.  Issuer codes may end in
+digits (the legislature: 21/2017/QH14).  A letter an enterprise wrote
+("Công ty X tại Văn bản số 12/CV-LH") has the same shape but is not a legal
+document, so it is not a reference (resources/citation_rules.json).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from importlib.resources import files
+from typing import Any
 
 from extractors.dates import parse_date
 from models.document import ParsedDocument, PartialDate, Reference
 
-DOC_TYPES = (
-    "Nghị quyết liên tịch",
-    "Nghị quyết",
-    "Nghị định",
-    "Quyết định",
-    "Chỉ thị",
-    "Chương trình hành động",
-    "Chương trình",
-    "Kế hoạch",
-    "Thông tư liên tịch",
-    "Thông tư",
-    "Kết luận",
-    "Công văn",
-    "Văn bản",
-    "Thông báo",
-    "Hướng dẫn",
-    "Luật",
-    "Pháp lệnh",
-    "Hiến pháp",
-    "Đề án",
-)
+
+@lru_cache(maxsize=1)
+def rules() -> dict[str, Any]:
+    """The citation rule table, read once per process."""
+    return json.loads(files("extractors").joinpath("resources/citation_rules.json").read_text(encoding="utf-8"))
+
+
+DOC_TYPES: tuple[str, ...] = tuple(sorted(rules()["doc_types"], key=len, reverse=True))
 _TYPE_RE = "|".join(re.escape(t) for t in DOC_TYPES)
 _CODE = r"[A-ZĐ][A-Za-zĐđ]{0,9}"
+_LEGISLATURE = r"[A-ZĐ]{1,8}\d{1,2}"
+"""The code of a law or ordinance: the body and its term (QH14, UBTVQH15), printed after the year alone."""
 _NUMBER = (
     rf"(?P<num>\d{{1,5}}(?:\.\d{{1,3}})?"
-    rf"(?:\s*/\s*(?:19|20)\d\d)?"
-    rf"(?:\s*/\s*{_CODE}(?:\s*-\s*{_CODE})+|\s*-\s*{_CODE}\s*/\s*{_CODE}(?:\s*-\s*{_CODE})?))"
+    rf"(?:\s*/\s*(?:19|20)\d\d\s*/\s*{_LEGISLATURE}"
+    rf"|(?:\s*/\s*(?:19|20)\d\d)?"
+    rf"(?:\s*/\s*{_CODE}(?:\s*-\s*{_CODE})+|\s*-\s*{_CODE}\s*/\s*{_CODE}(?:\s*-\s*{_CODE})?)))"
 )
 CITATION = re.compile(
     rf"(?:(?P<type>{_TYPE_RE})\s+(?:số\s*:?\s*)?)?{_NUMBER}(?![\w/-])"
@@ -71,6 +68,38 @@ def _display_type(raw: str | None) -> str | None:
     return raw
 
 
+def _words_re(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _enterprise() -> re.Pattern[str]:
+    return _words_re(rules()["enterprise_words"])
+
+
+def is_business_letter(text: str, match: re.Match[str]) -> bool:
+    """True when the citation is a letter an enterprise wrote, not a legal document.
+
+    The author of such a letter is named before it in the same clause
+    ("Công ty TNHH X tại Văn bản số 12/CV-LH"; a clause ends at ; : . or a
+    line break) or after it ("Văn bản số 12/CV-LH của Công ty X").  Only
+    types an enterprise can issue count: a Quyết định cited in a clause
+    about a company ("Công ty X được cấp phép tại Quyết định số …") is still
+    a state decision.
+    """
+    issuer = match.group("issuer") or ""
+    if issuer and _enterprise().match(issuer):
+        return True
+    doc_type = match.group("type")
+    letter_types = {t.lower() for t in rules()["letter_types"]}
+    if doc_type is not None and doc_type.lower() not in letter_types:
+        return False
+    before = text[max(0, match.start() - 200) : match.start()]
+    clause = re.split(r"[;:.\n]", before)[-1]
+    return bool(_enterprise().search(clause))
+
+
 def find_references(text: str, offset: int = 0, own_number: str | None = None) -> list[Reference]:
     """Every cited document in ``text``; the first mention of a number carries its details."""
     found: dict[str, Reference] = {}
@@ -83,6 +112,8 @@ def find_references(text: str, offset: int = 0, own_number: str | None = None) -
         # "Số: 122/KH-UBND" in the header is the document's own number, not a citation
         before = text[max(0, match.start() - 6) : match.start()]
         if match.group("type") is None and re.search(r"Số\s*:?\s*$", before):
+            continue
+        if is_business_letter(text, match):
             continue
         issuer = re.sub(r"\s+", " ", match.group("issuer") or "").strip() or None
         reference = Reference(
