@@ -73,6 +73,9 @@ def _runs(mentions: list[AgencyMention], content: str) -> list[list[AgencyMentio
     return runs
 
 
+_TRAILING_ASSIGNEE = re.compile(r"\s[-–—]\s*$")
+
+
 def _segment_starts(content: str, span: Span) -> list[int]:
     """Where a subject can stand: the segment start and after a field label."""
     starts = [span[0]]
@@ -108,6 +111,9 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
             role, rule = "coordinating", "role.cue_coordinating"
         elif patterns["lead_before"].match(after) or patterns["lead_after"].search(before[-30:]):
             role, rule = "lead", "role.cue_lead"
+        elif _TRAILING_ASSIGNEE.search(before[-4:]) and not re.search(r"\w", after):
+            # "- Tài sản kết cấu hạ tầng đô thị - Bộ Xây dựng.": a distributive list names who does each item last
+            role, rule = "lead", "role.trailing_assignee"
         elif (
             not patterns["directive"].match(after)
             and not patterns["non_agent"].match(after)

@@ -32,6 +32,13 @@ MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _APPENDIX = re.compile(r"^\s*(?:\*\*)?\s*PHỤ LỤC\b", re.IGNORECASE)
 _BODY_END = re.compile(r"^\s*(?:\*\*)?\s*Nơi nhận\s*:?", re.IGNORECASE)
 """The recipients list closes the body: what follows is the signature, then maybe an appendix."""
+_ATTACHED = re.compile(r"^\s*[(*]*\s*(?:Ban hành )?kèm theo\b", re.IGNORECASE)
+"""The note under an attached document's title ("(Ban hành kèm theo Quyết định số …)"): a new body starts.
+
+A decision or resolution that issues a plan (Quyết định ban hành Kế hoạch,
+Nghị quyết ban hành Chương trình hành động) is signed first and the plan
+follows it, so the recipients list ends the decision, not the document.
+"""
 
 
 def _is_upper_heading(text: str) -> bool:
@@ -113,6 +120,10 @@ def build_outline(parsed: ParsedDocument) -> Outline:
     for index, block in enumerate(parsed.blocks):
         text = parsed.text_of(block.span)
         if block.kind == "table_row":
+            continue
+        if body_ended and appendix_start is None and _ATTACHED.match(text):
+            body_ended = False
+            del stack[1:]
             continue
         if appendix_start is None and _APPENDIX.match(text) and index > len(parsed.blocks) // 3:
             appendix_start = index

@@ -245,6 +245,12 @@ class Segmenter:
             and all(c.style in ("dash", "plus") for c in children)
             and (cue_patterns()["enumeration"].search(matching_form(own_text)) and len(node.title.split()) >= 4)
         ):
+            if self._distributive(children):
+                # "… cụ thể như sau: - A - Bộ Công Thương. - B - Bộ Tài chính.": each bullet is its own body's task
+                scope = [m.model_copy(update={"rule": "role.lead_in"}) for m in self._roles_of(node.head.span)]
+                for child in children:
+                    self.visit(child, scope or inherited, zone)
+                return
             self.add_item(node, inherited, include_children=True)
             return
         if children:
@@ -253,6 +259,18 @@ class Segmenter:
                 self.visit(child, inherited, zone)
             return
         self.add_item(node, inherited)
+
+    def _roles_of(self, span: Span) -> list[AgencyMention]:
+        return inline_roles(self.content, span, self.mentions_in(span))
+
+    def _distributive(self, children: list[Node]) -> bool:
+        """Bullets that each name their own lead: the list distributes work, it does not spell out one task."""
+        with_lead = sum(
+            1
+            for child in children
+            if any(m.role == "lead" for m in self._roles_of((child.head.span[0], child.blocks[-1].span[1])))
+        )
+        return with_lead >= max(2, (len(children) + 1) // 2)
 
     def _opens_with_lead(self, span: Span) -> bool:
         roles = inline_roles(self.content, span, self.mentions_in(span))
