@@ -49,6 +49,8 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         "duty_of": re.compile(
             rf"^\s*(?:{_alternation(r['duty_headings'])})\b[^:;.]{{0,40}}\b(?:của|cho|đối với)\s*(?:các\s+)?$"
         ),
+        "closing_article": re.compile(rf"(?:{_alternation(r['closing_articles'])})"),
+        "content_article": re.compile(rf"(?:{_alternation(r['content_articles'])})"),
         "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
     }
 

@@ -19,6 +19,7 @@ from models.document import Block, ParsedDocument, Section
 
 _ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("article", re.compile(r"^\s*(?P<m>Điều\s+\d{1,3})\s*[.:]\s*")),
     ("roman", re.compile(rf"^\s*(?:PHẦN\s+)?(?P<m>(?=[IVX])({_ROMAN}))\s*(?:[.\-–:)]\s*|\s+(?=[A-ZĐÀ-Ỹ]))")),
     ("multi", re.compile(r"^\s*(?P<m>\d{1,2}(?:\.\d{1,2})+)\.?\s+")),
     ("task_no", re.compile(r"^\s*(?P<m>Nhiệm vụ\s+\d{1,2})\s*[:.]\s*", re.IGNORECASE)),
@@ -147,8 +148,8 @@ def build_outline(parsed: ParsedDocument) -> Outline:
             current.blocks.append(block)
             continue
         assert label is not None
-        # the roman level is always the top of the outline
-        if style == "roman":
+        # articles (Điều 1.) and the roman level are always the top of the outline
+        if style in ("roman", "article"):
             del stack[1:]
         else:
             # numbered items never nest under bullets: a bullet list ends where numbering resumes

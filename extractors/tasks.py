@@ -129,18 +129,33 @@ class Segmenter:
         if not node.children:
             return []
         body = node.blocks[node.title_blocks :]
-        if body:
-            block = body[-1]
-        elif all(child.style in ("dash", "plus") for child in node.children):
-            return []
-        else:
-            block = node.head
+        block = body[-1] if body else node.head
         if not self.text(block.span).rstrip().endswith(":"):
             return []
         roles = inline_roles(self.content, block.span, self.mentions_in(block.span))
+        over_bullets = not body and all(child.style in ("dash", "plus") for child in node.children)
+        if over_bullets and not any(m.rule == "role.cue_lead" for m in roles):
+            return []  # "- Xây dựng kế hoạch, gồm:" spells out one task; "Giao Sở X chủ trì:" scopes its bullets
         if not any(m.role == "lead" for m in roles):
             return []
         return [m.model_copy(update={"rule": "role.lead_in"}) for m in roles]
+
+    def _article_zone(self, node: Node) -> bool:
+        """Whether an article (Điều N.) of a decision or resolution assigns work.
+
+        "Điều 2. Giao Bộ X: …", "Điều 3. Trách nhiệm của các cơ quan …" and an
+        article whose sentence has a subject that acts do; an article that
+        approves or issues content ("Phê duyệt …", "Ban hành kèm theo …"),
+        praises, or is the closing formula ("… có hiệu lực …", "… chịu trách
+        nhiệm thi hành Quyết định này") does not.
+        """
+        own = (node.head.span[0], node.blocks[-1].span[1])
+        folded = matching_form(self.text(own))
+        if cue_patterns()["closing_article"].search(folded) or cue_patterns()["content_article"].search(folded[:80]):
+            return False
+        if _zone_of(node.title) is True and len(node.title.split()) <= _SECTION_TITLE_WORDS:
+            return True
+        return any(m.role == "lead" for m in self._roles_of(own))
 
     def document_scope(self, outline: Outline) -> tuple[list[AgencyMention], list[Span]]:
         """Who leads what a letter asks when its items name nobody, and the addressee lines to skip.
@@ -193,11 +208,15 @@ class Segmenter:
 
     # -- outline ---------------------------------------------------------------------
     def from_outline(self, outline: Outline) -> None:
+        scope, skipped = self.document_scope(outline)
+        articles = {id(node): self._article_zone(node) for node in outline.root.children if node.style == "article"}
+
         def zone(node: Node) -> bool | None:
             # only a heading names a part of the plan; a long item that mentions "nhiệm vụ" does not
+            if node.style == "article":
+                return articles[id(node)]
             return _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
 
-        scope, skipped = self.document_scope(outline)
         has_zones = any(zone(node) is not None for node in outline.root.children)
         for node in outline.root.children:
             if any(a <= node.head.span[0] < b for a, b in skipped):
