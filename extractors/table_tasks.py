@@ -54,7 +54,7 @@ def _phase_label(text: str) -> str:
 def column_role(text: str) -> str | None:
     """The role of a header cell's column (lead, coordinating, time, task, number, note, person)."""
     folded = matching_form(text).strip(" :.")
-    if not folded or len(folded.split()) > 10:
+    if not folded or len(folded.split()) > 14:
         return None
     columns = rules()["table_columns"]
     for role in _COLUMN_PRIORITY:
@@ -106,7 +106,10 @@ class TableReader:
                         if role == "lead":
                             self.lead_ranks[column] = min(self.lead_ranks.get(column, 99), _lead_rank(text))
             named = sum(1 for r in set(row_roles.values()) if r in ("lead", "coordinating", "time", "task", "person"))
-            if named >= 1 and (row.header or named >= 2 or index == body_start):
+            numbered = any(
+                _ROMAN_ROW.match(self.seg.text(s)) or _ORDINAL_CELL.match(self.seg.text(s)) for _, _, s in grid(row)
+            )
+            if named >= 1 and not numbered and (row.header or named >= 2 or index == body_start):
                 # a second header row refines merged columns ("Thực hiện" → Chủ trì | Phối hợp)
                 for column, role in row_roles.items():
                     if role in ("lead", "coordinating") or column not in roles:
@@ -156,7 +159,7 @@ class TableReader:
 
     def read_body(self, roles: dict[int, str], header_texts: set[str], body_start: int) -> None:
         current_time: Span | None = None
-        phase = ""
+        phase = group = ""
         last_draft: Draft | None = None
         width = max(roles) + 1
         for row in self.rows[body_start:]:
@@ -167,7 +170,10 @@ class TableReader:
             cells = grid(row)
             if self._is_group_row(cells, roles, width):
                 texts = [self.seg.text(s).strip() for _, _, s in cells if self.seg.text(s).strip()]
-                phase = _phase_label(texts[-1])
+                if _ROMAN_ROW.match(texts[0]):
+                    group, phase = _phase_label(texts[-1]), _phase_label(texts[-1])
+                else:  # a numbered step inside the group
+                    phase = f"{group}/{_phase_label(texts[-1])}" if group else _phase_label(texts[-1])
                 current_time = None
                 continue
             by_role: dict[str, list[tuple[int, Span]]] = {}

@@ -178,7 +178,8 @@ class Segmenter:
             for follower in blocks[index + 1 :]:
                 line = self.text(follower.span)
                 named = self.mentions_in(follower.span)
-                if follower.kind != "list_item" or not named or len(line) > 160:
+                bullet = follower.kind == "list_item" or split_marker(line)[0] in ("dash", "plus")
+                if not bullet or not named or len(line) > 160:
                     break
                 addressee_spans.append(follower.span)
                 addressees.extend(named)

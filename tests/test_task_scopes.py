@@ -1,0 +1,268 @@
+"""Scopes of roles (headings, lead-ins, letters, articles) and tables read by header meaning.
+
+Each case is written the way administrative documents of different bodies
+write it (the sentences follow real plans, letters and decisions of the
+corpus), so a rule that only fits one document fails here.
+"""
+
+from __future__ import annotations
+
+from extractors.extract import extract
+from extractors.table_tasks import column_role
+from models.document import Extraction, SourceInfo
+from pipeline.ingest.builder import ContentBuilder
+
+
+def run(lines: list[str | list[str]], *, header_rows: int = 1) -> Extraction:
+    """Extract from a document given as lines (a list of cells is a table row; the first rows are headers)."""
+    builder = ContentBuilder()
+    rows = 0
+    for line in lines:
+        if isinstance(line, list):
+            builder.add_row(line, table=0, header=rows < header_rows)
+            rows += 1
+        else:
+            builder.add(line)
+    return extract(builder.build(SourceInfo(path="t.txt", sha256="0", format="text")))
+
+
+def by_anchor(extraction: Extraction, anchor: str):
+    found = [t for t in extraction.tasks if anchor in t.text]
+    assert len(found) == 1, [t.text for t in extraction.tasks]
+    return found[0]
+
+
+def test_lead_in_paragraph_hands_lead_and_partners_to_its_items():
+    extraction = run(
+        [
+            "II. NHIỆM VỤ, GIẢI PHÁP TRỌNG TÂM",
+            "1. Về cải cách thể chế",
+            "Giao Sở Tư pháp chủ trì, phối hợp với các cơ quan, đơn vị liên quan:",
+            "a) Tổ chức rà soát toàn bộ hệ thống văn bản quy phạm pháp luật thuộc thẩm quyền.",
+            "b) Kịp thời tham mưu sửa đổi, bổ sung các văn bản không còn phù hợp.",
+            "2. Về cải cách tài chính công",
+            "Giao Sở Tài chính:",
+            "a) Tham mưu Ủy ban nhân dân tỉnh sử dụng ngân sách nhà nước hợp lý, tiết kiệm.",
+        ]
+    )
+    first = by_anchor(extraction, "Tổ chức rà soát")
+    assert first.names("lead") == ["Sở Tư pháp"]
+    assert first.names("coordinating") == ["các cơ quan, đơn vị liên quan"]
+    assert {m.rule for m in first.roles} == {"role.lead_in"}
+    finance = by_anchor(extraction, "Tham mưu Ủy ban nhân dân tỉnh")
+    assert finance.names("lead") == ["Sở Tài chính"]
+    assert "Giao Sở Tài chính:" not in [t.text for t in extraction.tasks]
+
+
+def test_item_naming_its_own_lead_keeps_it_under_a_lead_in():
+    extraction = run(
+        [
+            "III. TỔ CHỨC THỰC HIỆN",
+            "Giao Sở Nội vụ chủ trì, phối hợp với các cơ quan, đơn vị liên quan:",
+            "1. Theo dõi, đôn đốc, tổng hợp tình hình triển khai thực hiện Thông báo này.",
+            "2. Sở Tài chính bố trí kinh phí thực hiện các nhiệm vụ được giao.",
+        ]
+    )
+    assert by_anchor(extraction, "Theo dõi, đôn đốc").names("lead") == ["Sở Nội vụ"]
+    assert by_anchor(extraction, "bố trí kinh phí").names("lead") == ["Sở Tài chính"]
+
+
+def test_letter_request_sentence_leads_the_items():
+    extraction = run(
+        [
+            "Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương",
+            "Để triển khai thực hiện các quy định mới được ban hành, Bộ Nông nghiệp và Môi trường kính đề nghị "
+            "Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương chỉ đạo thực hiện một số nhiệm vụ, "
+            "cụ thể như sau:",
+            "1. Về giảm nhẹ phát thải khí nhà kính",
+            "a) Định kỳ hai năm một lần rà soát số liệu tiêu thụ năng lượng của cơ sở phát thải.",
+        ]
+    )
+    task = by_anchor(extraction, "rà soát số liệu")
+    [lead] = task.names("lead")
+    assert lead.startswith("Ủy ban nhân dân các tỉnh, thành phố")
+    assert task.roles[0].rule == "role.letter_lead_in"
+
+
+def test_addressees_lead_when_the_letter_names_nobody_else():
+    extraction = run(
+        [
+            "Kính gửi:",
+            "- Các cơ quan chuyên môn thuộc Ủy ban nhân dân tỉnh;",
+            "- Ủy ban nhân dân các xã, phường, đặc khu.",
+            "Trong thời gian qua, việc triển khai các nhiệm vụ cải cách hành chính đã có chuyển biến.",
+            "1. Rà soát, cập nhật đầy đủ dữ liệu thủ tục hành chính trên Cổng dịch vụ công.",
+        ]
+    )
+    assert [t.text for t in extraction.tasks] == [
+        "1. Rà soát, cập nhật đầy đủ dữ liệu thủ tục hành chính trên Cổng dịch vụ công."
+    ]  # the addressee lines are not tasks
+    task = extraction.tasks[0]
+    assert task.roles and {m.rule for m in task.roles} == {"role.addressee"}
+    assert "Ủy ban nhân dân các xã, phường, đặc khu" in task.names("lead")
+
+
+def test_issuing_sentence_of_a_plan_does_not_lead_its_tasks():
+    extraction = run(
+        [
+            "Ủy ban nhân dân tỉnh ban hành Kế hoạch thực hiện như sau:",
+            "I. NHIỆM VỤ",
+            "1. Rà soát quy hoạch các khu công nghiệp trên địa bàn.",
+        ]
+    )
+    assert extraction.tasks[0].names("lead") == []
+
+
+def test_heading_naming_whose_duties_they_are_scopes_its_items():
+    extraction = run(
+        [
+            "II. NHIỆM VỤ CHỦ YẾU CỦA BỘ TÀI NGUYÊN VÀ MÔI TRƯỜNG",
+            "1. Xây dựng và ban hành Kế hoạch giảm nhẹ phát thải khí nhà kính của lĩnh vực quản lý chất thải.",
+            "2. Phối hợp với Bộ Tài chính hoàn thiện Đề án phát triển thị trường các-bon.",
+        ]
+    )
+    first = by_anchor(extraction, "Xây dựng và ban hành")
+    assert first.names("lead") == ["Bộ Tài nguyên và Môi trường"]
+    assert first.roles[0].rule == "role.heading_scope"
+    second = by_anchor(extraction, "hoàn thiện Đề án")
+    assert second.names("lead") == ["Bộ Tài nguyên và Môi trường"]
+    assert second.names("coordinating") == ["Bộ Tài chính"]
+
+
+def test_articles_of_a_decision_hold_tasks_only_where_they_assign_work():
+    extraction = run(
+        [
+            "Điều 1. Phê duyệt danh mục Dự án hỗ trợ kỹ thuật với những nội dung chủ yếu sau:",
+            "- Cơ quan chủ quản: Bộ Tài nguyên và Môi trường.",
+            "- Mục tiêu chung của Dự án: tăng cường năng lực xây dựng chính sách.",
+            "Điều 2. Giao Bộ Tài nguyên và Môi trường:",
+            "- Thực hiện các thủ tục để phê duyệt Dự án hỗ trợ kỹ thuật nói trên.",
+            "- Chủ trì, phối hợp với Bộ Tài chính triển khai thực hiện Dự án.",
+            "Điều 3. Quyết định này có hiệu lực kể từ ngày ký.",
+            "Điều 4. Các Bộ trưởng, Chủ tịch Ủy ban nhân dân các tỉnh chịu trách nhiệm thi hành Quyết định này.",
+        ]
+    )
+    texts = [t.text for t in extraction.tasks]
+    assert len(texts) == 2, texts
+    assert all(t.names("lead") == ["Bộ Tài nguyên và Môi trường"] for t in extraction.tasks)
+    assert by_anchor(extraction, "triển khai thực hiện Dự án").names("coordinating") == ["Bộ Tài chính"]
+
+
+def test_plan_attached_after_the_decision_signature_is_read():
+    extraction = run(
+        [
+            "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch lập quy hoạch.",
+            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+            "Nơi nhận:",
+            "- Như Điều 2;",
+            "- Lưu: VT.",
+            "KẾ HOẠCH",
+            "(Ban hành kèm theo Quyết định số 836/QĐ-BXD ngày 14 tháng 10 năm 2019 của Bộ trưởng Bộ Xây dựng)",
+            "I. TỔ CHỨC THỰC HIỆN",
+            "1. Giao Vụ Kế hoạch - Tài chính thẩm định và phê duyệt dự toán kinh phí lập quy hoạch.",
+        ]
+    )
+    assert [t.text for t in extraction.tasks] == [
+        "1. Giao Vụ Kế hoạch - Tài chính thẩm định và phê duyệt dự toán kinh phí lập quy hoạch."
+    ]
+
+
+def test_distributive_bullets_are_one_task_each_with_their_own_lead():
+    extraction = run(
+        [
+            "II. NHIỆM VỤ",
+            "1. Các bộ quản lý chuyên ngành công bố danh mục tài sản kết cấu hạ tầng, cụ thể như sau:",
+            "- Tài sản kết cấu hạ tầng cụm công nghiệp - Bộ Công Thương.",
+            "- Tài sản kết cấu hạ tầng đô thị - Bộ Xây dựng.",
+        ]
+    )
+    assert by_anchor(extraction, "cụm công nghiệp").names("lead") == ["Bộ Công Thương"]
+    urban = by_anchor(extraction, "hạ tầng đô thị")
+    assert urban.names("lead") == ["Bộ Xây dựng"]
+    assert urban.roles[0].rule == "role.trailing_assignee"
+
+
+def test_bullets_spelling_out_one_task_stay_one_task():
+    extraction = run(
+        [
+            "II. NHIỆM VỤ",
+            "1. Đánh giá kết quả thực hiện Quy hoạch tỉnh giai đoạn 2021 - 2025, gồm:",
+            "- Phương hướng phát triển ngành, lĩnh vực trong Báo cáo tổng hợp.",
+            "- Tình hình thực hiện các dự án ưu tiên.",
+        ]
+    )
+    assert len(extraction.tasks) == 1
+
+
+def test_header_words_name_column_roles():
+    assert column_role("Cơ quan chủ trì thực hiện") == "lead"
+    assert column_role("Cơ quan phối hợp thực hiện") == "coordinating"
+    assert column_role("Cơ quan chịu trách nhiệm quản lý nhà nước theo quy định") == "lead"
+    assert column_role("Người thực hiện") == "person"
+    assert column_role("Nhiệm vụ thực hiện") == "task"
+    assert column_role("Thời gian trình") == "time"
+    assert column_role("Sản phẩm, hình thức văn bản") == "note"
+    assert column_role("Đơn vị được kiểm tra") is None
+
+
+def test_table_prefers_the_chu_tri_column_and_reads_group_rows():
+    extraction = run(
+        [
+            ["Thời gian", "Nội dung công việc", "Cơ quan chịu trách nhiệm", "Đơn vị chủ trì", "Đơn vị phối hợp"],
+            ["I", "GIAI ĐOẠN 1: LẬP, THẨM ĐỊNH NHIỆM VỤ", "", "", ""],
+            ["1", "Lập nhiệm vụ quy hoạch"],
+            [
+                "Tháng 10-11/2019",
+                "Xây dựng khung định hướng quy hoạch",
+                "Cơ quan lập quy hoạch",
+                "Vụ Vật liệu xây dựng",
+                "",
+            ],
+            [
+                "",
+                "Lấy ý kiến các Bộ, ngành",
+                "Cơ quan lập quy hoạch",
+                "Vụ Vật liệu xây dựng",
+                "Vụ Kế hoạch - Tài chính",
+            ],
+            ["01/2020", "Phê duyệt nhiệm vụ lập quy hoạch", "Thủ tướng Chính phủ", "", ""],
+        ]
+    )
+    texts = [t.text for t in extraction.tasks]
+    assert texts == [
+        "Xây dựng khung định hướng quy hoạch",
+        "Lấy ý kiến các Bộ, ngành",
+        "Phê duyệt nhiệm vụ lập quy hoạch",
+    ]
+    first, second, third = extraction.tasks
+    assert first.names("lead") == ["Vụ Vật liệu xây dựng"]
+    assert first.section == "Phụ lục/GIAI ĐOẠN 1/Lập nhiệm vụ quy hoạch"
+    assert second.due is not None and second.due.iso() == "2019-11"  # the date cell merged over both rows
+    assert third.names("lead") == ["Thủ tướng Chính phủ"]  # the weaker lead column stands in when the stronger is empty
+    assert {m.rule for m in first.roles} == {"role.table_column"}
+
+
+def test_schedule_table_without_a_work_column_takes_the_scheduled_unit():
+    extraction = run(
+        [
+            ["STT", "Đơn vị được kiểm tra", "Thời gian kiểm tra"],
+            ["I", "Cơ quan chuyên môn cấp tỉnh", ""],
+            ["1", "Sở Xây dựng", "Tháng 7/2026"],
+            ["2", "Sở Y tế", "Tháng 8/2026"],
+        ]
+    )
+    assert [t.text for t in extraction.tasks] == ["Sở Xây dựng", "Sở Y tế"]
+    assert [t.due.iso() for t in extraction.tasks] == ["2026-07", "2026-08"]
+    assert all(t.names("lead") == [] for t in extraction.tasks)  # the inspected unit is the object, not the lead
+
+
+def test_people_column_names_no_agency():
+    extraction = run(
+        [
+            ["TT", "Nhiệm vụ thực hiện", "Người thực hiện", "Ghi chú"],
+            ["1.", "Rà soát việc đáp ứng các điều kiện của học viên", "Đỗ Mạnh Cường; Vũ Việt Linh", ""],
+            ["2.", "Xây dựng bài kiểm tra, đáp án", "Vũ Việt Linh", ""],
+        ]
+    )
+    assert len(extraction.tasks) == 2
+    assert all(t.roles == [] for t in extraction.tasks)
