@@ -257,7 +257,7 @@ class Segmenter:
             and all(_DATED_BULLET.match(c.title) for c in children)
         ):
             # "- Giai đoạn 2023-2025: …", "- Tháng 5/2022: …": the item's schedule, not separate tasks
-            self.add_item(node, inherited, include_children=True, milestones=children)
+            self.add_item(node, inherited, include_children=True, milestones=children, rule="task.item_with_schedule")
             return
         own_text = self.text((node.head.span[0], node.blocks[-1].span[1]))
         if (
@@ -271,7 +271,7 @@ class Segmenter:
                 for child in children:
                     self.visit(child, scope or inherited, zone)
                 return
-            self.add_item(node, inherited, include_children=True)
+            self.add_item(node, inherited, include_children=True, rule="task.item_with_content_bullets")
             return
         if children:
             # a heading over items: its closing paragraphs are tasks of their own
@@ -322,6 +322,7 @@ class Segmenter:
         blocks: list[Block] | None = None,
         include_children: bool = False,
         milestones: list[Node] | None = None,
+        rule: str = "task.list_item",
     ) -> None:
         blocks = list(blocks or node.blocks)
         if blocks is node.blocks or blocks == node.blocks:
@@ -351,6 +352,7 @@ class Segmenter:
             inherited=inherited,
             time_spans=[span],
             milestone_spans=[(m.head.span[0], m.blocks[-1].span[1]) for m in milestones or []],
+            rule=rule,
         )
         self.drafts.append(draft)
         if closing:
@@ -363,6 +365,7 @@ class Segmenter:
                     page=closing[0].page,
                     role_spans=[b.span for b in closing],
                     time_spans=[closing_span],
+                    rule="task.closing_paragraph",
                 )
             )
 
@@ -371,7 +374,7 @@ class Segmenter:
         while last.children:
             last = last.children[-1]
         span = (node.head.span[0], last.blocks[-1].span[1])
-        draft = Draft(span=span, section=node.path, page=node.head.page, inherited=inherited)
+        draft = Draft(span=span, section=node.path, page=node.head.page, inherited=inherited, rule="task.field_item")
         draft.role_spans.append(node.head.span)
         for child in node.children:
             child_span = (child.head.span[0], child.blocks[-1].span[1])
@@ -407,7 +410,15 @@ class Segmenter:
                 clauses = _dated_clauses(self.content, (start, end))
                 if len(clauses) >= 2:
                     for clause in clauses:
-                        self.drafts.append(Draft(span=clause, section="schedule", page=block.page, time_spans=[clause]))
+                        self.drafts.append(
+                            Draft(
+                                span=clause,
+                                section="schedule",
+                                page=block.page,
+                                time_spans=[clause],
+                                rule="task.dated_clause",
+                            )
+                        )
                     continue
                 local = self.mentions_in((start, end))
                 roles = inline_roles(self.content, (start, end), local)
@@ -423,6 +434,7 @@ class Segmenter:
                         page=block.page,
                         role_spans=[(start, end)],
                         time_spans=[(start, end)],
+                        rule="task.prose_sentence",
                     )
                 )
 
@@ -515,6 +527,7 @@ def build_tasks(parsed: ParsedDocument, drafts: list[Draft], mentions: list[Agen
                 section=draft.section,
                 roles=resolve_roles(draft, content, mentions),
                 milestones=[Milestone(text=content[s[0] : s[1]], span=s) for s in draft.milestone_spans],
+                rule=draft.rule,
             )
         )
     return tasks

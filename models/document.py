@@ -309,6 +309,9 @@ class Extraction(_Model):
                         for ms in task.milestones
                     ],
                     "flags": task.flags,
+                    "rule": task.rule,
+                    "due_rule": task.due_rule,
+                    "due_span": list(task.due_span) if task.due_span else None,
                 }
                 for task in self.tasks
             ],
@@ -323,6 +326,7 @@ class Extraction(_Model):
                     "unit": t.unit,
                     "qualifier": t.qualifier,
                     "task": t.task,
+                    "rule": t.rule,
                 }
                 for t in self.targets
             ],

@@ -48,6 +48,10 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the extraction JSON (CONTRACT.md).")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Write DIR/<file name>.json for each input.")] = None,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Print each task with its agencies, roles, dates and the rules behind them."),
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Read plans and extract their metadata, tasks, agencies, dates and targets.
@@ -85,7 +89,11 @@ def extract(
         if out is not None:
             target = out / f"{path.name}.json"
             target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-        if as_json and out is None:
+        if explain:
+            from pipeline.explain import explain as explain_extraction
+
+            typer.echo(explain_extraction(extraction))
+        elif as_json and out is None:
             sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         elif not as_json:
             typer.echo(
