@@ -59,6 +59,11 @@ def _zone_of(title: str) -> bool | None:
     return min(positions)[1]
 
 
+def _is_upper_title(title: str) -> bool:
+    letters = [c for c in title if c.isalpha()]
+    return bool(letters) and not any(c.islower() for c in letters)
+
+
 def _field_label(text: str) -> str | None:
     """The role of a field item ("b) Đơn vị thực hiện: …" → "lead")."""
     _, _, rest = split_marker(text)
@@ -218,7 +223,13 @@ class Segmenter:
                 return articles[id(node)]
             return _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
 
-        has_zones = any(zone(node) is not None for node in outline.root.children)
+        # only parts of the document name zones (I. NHIỆM VỤ, Điều 2, an upper-case heading); a numbered item
+        # of a letter titled "3. Tổ chức thực hiện" does not make its sibling items fall outside the work
+        has_zones = any(
+            zone(node) is not None
+            for node in outline.root.children
+            if node.style in ("roman", "article") or _is_upper_title(node.title)
+        )
         for node in outline.root.children:
             if any(a <= node.head.span[0] < b for a, b in skipped):
                 continue
@@ -238,7 +249,8 @@ class Segmenter:
         body_blocks = node.blocks[node.title_blocks :]
         if lead_here:
             if body_blocks and not children:
-                self.add_item(node, lead_here, blocks=body_blocks)
+                for paragraph in self._duty_paragraphs(body_blocks):
+                    self.add_item(node, lead_here, blocks=paragraph, rule="task.paragraph_under_agency")
             for child in children:
                 self.visit(child, self.lead_in(node) or lead_here, zone)
             return
@@ -279,6 +291,26 @@ class Segmenter:
                 self.visit(child, inherited, zone)
             return
         self.add_item(node, inherited)
+
+    def _duty_paragraphs(self, blocks: list[Block]) -> list[list[Block]]:
+        """The paragraphs under an agency heading, one duty each ("2. Giao Sở Xây dựng" / "Chủ trì …" / "Đồng thời, …").
+
+        A paragraph that continues the one before (it opens in lower case, or
+        the one before ends with a colon) stays with it.
+        """
+        groups: list[list[Block]] = []
+        for block in blocks:
+            text = self.text(block.span).lstrip()
+            joins = groups and (
+                block.kind != "paragraph"
+                or not text[:1].isupper()
+                or self.text(groups[-1][-1].span).rstrip().endswith((":", ","))
+            )
+            if joins:
+                groups[-1].append(block)
+            else:
+                groups.append([block])
+        return groups
 
     def _roles_of(self, span: Span) -> list[AgencyMention]:
         return inline_roles(self.content, span, self.mentions_in(span))
