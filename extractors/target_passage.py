@@ -55,6 +55,8 @@ class _Quantity:
     qualifier: str | None
     sentence: int
     clause: int
+    rule: str = "target.count"
+    """Rule id of a value that is a target by its unit alone; counts get theirs from how they are tied."""
 
 
 @dataclass
@@ -67,6 +69,10 @@ class _Cue:
     leading: bool = False
     period: bool = False
     """A period ("giai đoạn 2021-2025"): its end dates a value only when nothing else does."""
+
+
+_UNIT_RULE = {"ratio": "target.ratio", "measure": "target.measure", "money": "target.amount"}
+"""Rule ids of values that are targets by their unit; counts get theirs from how they are tied (``_count_rule``)."""
 
 
 def _find_quantities(text: str, r: Rules) -> list[_Quantity]:
@@ -93,21 +99,60 @@ def _find_quantities(text: str, r: Rules) -> list[_Quantity]:
             qualifier = r.qualifier_of[fold_key(match.group("qual"))]
         elif match.group("post"):
             qualifier = r.post_qualifier_of[fold_key(match.group("post"))]
+        unit, kind, end = rule.unit, rule.kind, match.end()
+        rule_id = _UNIT_RULE.get(kind, "target.count")
+        if kind == "ratio" and unit.endswith("/năm"):
+            rule_id = "target.rate_year"  # "tăng 2,0-2,5%/năm"
+        if kind == "count" and not match.group("post"):
+            denominators, end = _per_unit(text, match.end("unit"), r)
+            if denominators:
+                unit, kind, rule_id = "/".join([unit, *denominators]), "measure", "target.per_unit"
+        if qualifier is None and match.group("from") and _OR_MORE.match(text, end):
+            qualifier = r.post_qualifier_of[fold_key("trở lên")]  # "từ 05 mỏ khoáng sản … trở lên"
         found.append(
             _Quantity(
                 start=start,
-                end=match.end(),
+                end=end,
                 low=low,
                 high=high,
-                unit=rule.unit,
-                kind=rule.kind,
+                unit=unit,
+                kind=kind,
                 printed_unit=printed_unit,
                 qualifier=qualifier,
                 sentence=0,
                 clause=0,
+                rule=rule_id,
             )
         )
     return found
+
+
+_DENOMINATOR = re.compile(r"[ \t]*/[ \t]*((?:[^\W\d_]+)(?:[ \t]+[^\W\d_]+){0,3})")
+MAX_DENOMINATORS = 2
+_OR_MORE = re.compile(r"(?:[ \t]+[^\W\d_]+){0,12}?[ \t]+trở[ \t]+lên(?![^\W_])", re.IGNORECASE)
+
+
+def _per_unit(text: str, position: int, r: Rules) -> tuple[list[str], int]:
+    """Denominators written after a count unit ("mẫu đo/xã/tháng", "buổi/cơ sở giáo dục"), and where they end.
+
+    A count per place or per period is a norm, so it makes its own unit; the
+    denominator stops at a function word ("/cơ sở giáo dục trên địa bàn").
+    """
+    found: list[str] = []
+    while len(found) < MAX_DENOMINATORS:
+        match = _DENOMINATOR.match(text, position)
+        if not match:
+            break
+        kept: list[str] = []
+        for word in match.group(1).split():
+            if fold_key(word) in r.per_unit_stops:
+                break
+            kept.append(word)
+        if not kept:
+            break
+        found.append(" ".join(kept).lower())
+        position = text.find(kept[-1], match.start(1)) + len(kept[-1])
+    return found, position
 
 
 def find_cues(text: str, r: Rules) -> list[_Cue]:
@@ -263,6 +308,8 @@ def _indicator(
         parenthetical = clause_lo > 0 and text[clause_lo - 1] == "("
         if q.kind == "count" and not parenthetical:
             return q.printed_unit.lower(), q.start, q.end  # "…, đến năm 2025 có 15 đô thị"
+        if q.rule == "target.per_unit":
+            return q.unit, q.start, q.end  # "(đảm bảo tối thiểu 300 mẫu đo/xã/tháng; …)" names what it counts
         return "", q.start, q.end  # "…, khoảng 16 - 24% vào năm 2030", "(khoảng 162 xã)"
     indicator, used_before, used_after = _compose_indicator(q, before, after, r)
     lo = min(q.start, before_start) if used_before else q.start
@@ -281,6 +328,7 @@ def find_targets(
     default_year: int | None = None,
     *,
     context_year: int | None = None,
+    scope_year: int | None = None,
 ) -> list[Target]:
     """Targets stated in one passage (a paragraph, list item or table cell).
 
@@ -289,7 +337,9 @@ def find_targets(
     ratios and measures whose year the plan's scope implies, and values dated
     before it are reported results, not targets. ``context_year`` is a year
     stated by a lead line above the passage ("Đến năm 2025:"); it dates the
-    passage's values like a year written in it.
+    passage's values like a year written in it. ``scope_year`` is the year the
+    plan's title aims at ("… đến năm 2025", "… năm 2026"): it dates the values
+    the text leaves undated, counts included, before the plan's own year does.
     """
     r = rules()
     quantities = _find_quantities(text, r)
@@ -313,9 +363,10 @@ def find_targets(
     cue_spans = [(c.start, c.end) for c in points]
     stops = sorted([q.start for q in quantities] + [c.start for c in points] + _so_sanh(text))
 
+    label_end, label = _item_label(text, quantities, r)
     targets: list[Target] = []
     previous_in_sentence: dict[int, str] = {}
-    seen: set[tuple[str, int | None, str]] = set()
+    seen: set[tuple[str, int | None, str, float, float]] = set()
     for q in quantities:
         sentence_lo = sentences[q.sentence]
         sentence_hi = sentences[q.sentence + 1] if q.sentence + 1 < len(sentences) else len(text)
@@ -330,19 +381,31 @@ def find_targets(
         if not indicator:
             continue
         previous_in_sentence[q.sentence] = indicator
+        if label and q.start > label_end and fold_key(label) not in fold_key(indicator):
+            indicator = f"{indicator} – {label}"  # "Dịch vụ … Ultra HD: Tốc độ tải xuống đạt tối thiểu 25Mbit/s"
 
         year, from_text, attached = _resolve_year(q, quantities, cues, context_year)
-        if year is None:
-            year = default_year
-        if q.kind == "count" and not from_text:
-            continue  # a count no year is tied to describes, it does not aim
+        before = _blank(text, cue_spans, value_lo, q.start)
+        rule = q.rule
+        if q.kind == "count":
+            rule = _count_rule(text[clause_lo : q.start], from_text, r)
+            if rule is None:
+                continue  # a count neither dated nor set as work to do describes, it does not aim
+            if not from_text:
+                year = scope_year  # "xem xét thu hồi 24 dự án": no year unless the plan names one
+        elif not from_text:
+            year = scope_year if scope_year is not None else default_year
         if default_year is not None and year is not None and year < default_year:
             continue  # a value dated before the plan is a reported result
-        if r.baseline.search(_blank(text, cue_spans, value_lo, q.start)):
+        if r.baseline.search(before):
             continue
         if r.sentence_baseline.search(text, sentence_lo, sentence_hi):
             continue
-        dedupe_key = (fold_key(indicator), year, q.unit)
+        if q.kind in ("ratio", "money") and r.financing.search(text, clause_lo, q.start):
+            continue  # "Ngân sách Nhà nước cấp phát 100% cho các Bộ" is how a cost is shared
+        if q.kind == "money" and not r.money_goal.search(text, clause_lo, q.start):
+            continue  # an amount is a budget, an approved investment or a fine unless it is aimed at
+        dedupe_key = (fold_key(indicator), year, q.unit, q.low, q.high)
         if dedupe_key in seen:
             continue
         seen.add(dedupe_key)
@@ -360,9 +423,49 @@ def find_targets(
                 max=q.high,
                 unit=q.unit,
                 qualifier=q.qualifier,
+                rule=rule,
             )
         )
     return targets
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+MAX_LABEL_WORDS = 30
+"""A list item's lead label ("Dịch vụ truy nhập Internet 4G: …") is a noun phrase, not a sentence."""
+
+
+def _item_label(text: str, quantities: list[_Quantity], r: Rules) -> tuple[int, str]:
+    """(where the label ends, the label) of a passage that opens "Label: values …", else (-1, "").
+
+    The label names what every value after it measures, so two items with the
+    same wording ("Tốc độ tải xuống đạt tối thiểu …") for two services stay two
+    targets. A label holding a number or a year is a lead line, not a name.
+    """
+    colon = text.find(":")
+    if colon < 0 or any(q.start < colon for q in quantities):
+        return -1, ""
+    label = strip_fillers(clean_phrase(text[:colon]), r)
+    words = split_words(label)
+    if not words or len(words) > MAX_LABEL_WORDS or _YEAR.search(label) or "." in label:
+        return -1, ""
+    return colon, lower_first(label)
+
+
+def _count_rule(before: str, from_text: bool, r: Rules) -> str | None:
+    """The rule that makes a count a target, or None when it only describes.
+
+    A count is a target when the text ties a year to it, when it is a quota
+    per period ("Hằng tháng tổ chức 01 cuộc đối thoại") or when a work verb
+    governs it ("xem xét thu hồi 24 dự án"); the last two keep the year the
+    text gives, which may be none.
+    """
+    if r.frequency.search(before):
+        return "target.per_period"
+    if from_text:
+        return "target.count"
+    if r.work_verb_end.search(before.rstrip(" \t\n,")):
+        return "target.count_action"
+    return None
 
 
 _SO_SANH = re.compile(r"(?<![^\W_])so\s+với(?![^\W_])", re.IGNORECASE)

@@ -31,6 +31,10 @@ def _starts_with_any(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"^(?:{_alternation(phrases)})(?![^\W_])", re.IGNORECASE)
 
 
+def _anywhere(phrases: list[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?<![^\W_])(?:{_alternation(phrases)})(?![^\W_])", re.IGNORECASE)
+
+
 def _ends_with_any(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_])(?:{_alternation(phrases)})$", re.IGNORECASE)
 
@@ -76,7 +80,7 @@ class Rules:
         post = _alternation(list(self.post_qualifier_of))
         self.quantity = re.compile(
             rf"(?:(?<![^\W_])(?P<qual>{qualifier})\s+)?"
-            rf"(?:(?<![^\W_])từ\s+)?"
+            rf"(?:(?<![^\W_])(?P<from>từ)\s+)?"
             rf"(?<![\w.,/+\-–—])(?P<a>{number})(?!\s*/\s*\d)"
             rf"(?:(?:\s*(?P<ua>{unit}))?\s*(?:-|–|—|(?<![^\W_])(?:đến|tới)(?![^\W_]))\s*(?P<b>{number})(?!\s*/\s*\d))?"
             rf"\s*(?P<unit>{unit})"
@@ -119,6 +123,11 @@ class Rules:
         self.appendix = _starts_with_any(data["appendix_starts"])
         self.table_indicator = _starts_with_any(data["table_indicator_headers"])
         self.table_unit = _starts_with_any(data["table_unit_headers"])
+        self.work_verb_end = _ends_with_any(data["work_verbs"])
+        self.frequency = _anywhere(data["frequency_cues"])
+        self.financing = _anywhere(data["financing_cues"])
+        self.money_goal = _anywhere(data["money_goal_cues"])
+        self.per_unit_stops = {fold_key(word) for word in data["per_unit_stops"]}
 
     def unit_rule(self, printed: str) -> UnitRule:
         return self.variant_unit[fold_key(printed)]

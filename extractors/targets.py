@@ -83,14 +83,35 @@ def _skipped(text: str, r: Rules) -> bool:
     return any(p.match(head) for p in r.skip_block)
 
 
-def extract_targets(parsed: ParsedDocument, default_year: int | None) -> list[Target]:
-    """All targets of a document, one per (indicator, year, unit), in document order.
+def plan_scope_year(title: str | None, issued_year: int | None) -> int | None:
+    """The year a plan's title aims at ("… đến năm 2025", "… năm 2026"), if it names one.
+
+    Undated values of a plan belong to the horizon it is written for, which
+    its title states more often than its body does. A period ("giai đoạn
+    2011 - 2016"), a vision ("tầm nhìn đến năm 2050"), a cited document's date
+    and a year before the plan's own are not its horizon.
+    """
+    if not title:
+        return None
+    years = [c.year for c in find_cues(clean_phrase(title), rules()) if not c.period]
+    years = [y for y in years if issued_year is None or y >= issued_year]
+    return years[-1] if years else None
+
+
+def extract_targets(parsed: ParsedDocument, default_year: int | None, *, title: str | None = None) -> list[Target]:
+    """All targets of a document, one per (indicator, year, unit, value), in document order.
 
     Legal grounds, the recipients list and the signature are not scanned; an
     appendix after the signature is. A year stated by a lead line carries to
-    the items nested under it when they state none.
+    the items nested under it when they state none; the plan's horizon
+    (``title``, read from the metadata when not given) dates the rest.
     """
     r = rules()
+    if title is None:
+        from extractors.metadata import extract_metadata  # only when the caller has not read it
+
+        title = extract_metadata(parsed).title
+    scope = plan_scope_year(title, default_year)
     targets: list[Target] = []
     lead: tuple[int, float] | None = None  # (year, outline rank of the lead line)
     in_tail = False
@@ -114,28 +135,57 @@ def extract_targets(parsed: ParsedDocument, default_year: int | None) -> list[Ta
         rank = _outline_rank(block, text)
         if lead is not None and rank <= lead[1]:
             lead = None
-        found = find_targets(text, block.span[0], default_year, context_year=lead[0] if lead else None)
+        found = find_targets(
+            text, block.span[0], default_year, context_year=lead[0] if lead else None, scope_year=scope
+        )
         targets.extend(found)
         if not found:
             year = _lead_year(text, block, r)
             if year is not None:
                 lead = (year, rank)
     for rows in tables.values():
-        targets.extend(_table_targets(parsed, rows, default_year, r))
+        targets.extend(_table_targets(rows, default_year, scope, r))
     targets.sort(key=lambda t: t.span)
     return _dedupe(targets)
 
 
+RESTATED_OVERLAP = 0.35
+"""Share of syllables two bounded targets of the same value must have in common to be one target stated twice."""
+
+
 def _dedupe(targets: list[Target]) -> list[Target]:
-    seen: set[tuple[str, int | None, str | None]] = set()
+    """One target per (indicator, year, unit, value), and one per bounded value restated in other words.
+
+    A plan states its headline target in the preamble, in MỤC TIÊU and again
+    in NHIỆM VỤ ("ít nhất 40% địa bàn cấp xã không ma túy trong năm 2026" /
+    "ít nhất 40% xã, phường, đặc khu không ma túy trong năm 2026"). The same
+    bound (qualifier), value, unit and year with indicators that share much
+    of their wording is that restatement; unbounded values (100% of many
+    things) are too common to merge on wording alone.
+    """
+    seen: set[tuple[str, int | None, str | None, float | None, float | None]] = set()
     kept: list[Target] = []
     for target in targets:
-        dedupe_key = (fold_key(target.indicator), target.year, target.unit)
-        if dedupe_key in seen:
+        dedupe_key = (fold_key(target.indicator), target.year, target.unit, target.min, target.max)
+        if dedupe_key in seen or any(_restated(target, other) for other in kept):
             continue
         seen.add(dedupe_key)
         kept.append(target)
     return kept
+
+
+def _restated(target: Target, other: Target) -> bool:
+    same = (target.qualifier, target.year, target.unit, target.min, target.max) == (
+        other.qualifier,
+        other.year,
+        other.unit,
+        other.min,
+        other.max,
+    )
+    if not same or target.qualifier is None:
+        return False
+    a, b = (set(re.findall(r"[^\W\d_]+", fold_key(t.indicator))) for t in (target, other))
+    return bool(a | b) and len(a & b) / len(a | b) >= RESTATED_OVERLAP
 
 
 # --------------------------------------------------------------------------- tables
@@ -150,7 +200,7 @@ _SYMBOL_QUALIFIER = {">": "trên", ">=": "tối thiểu", "≥": "tối thiểu"
 _REPORTED_COLUMN = re.compile(r"(?<![^\W_])(?:thực hiện|ước|hiện trạng|kết quả|đã đạt)(?![^\W_])", re.IGNORECASE)
 
 
-def _table_targets(parsed: ParsedDocument, rows: list[Block], default_year: int | None, r: Rules) -> list[Target]:
+def _table_targets(rows: list[Block], default_year: int | None, scope: int | None, r: Rules) -> list[Target]:
     """Targets of a table of indicators ("Chỉ tiêu | Đơn vị | Năm 2025 | Năm 2030") and of its cells' prose."""
     header_rows = [row for row in rows if row.header] or rows[:1]
     indicator_col = unit_col = None
@@ -176,7 +226,7 @@ def _table_targets(parsed: ParsedDocument, rows: list[Block], default_year: int 
             targets.extend(_indicator_row(cells, indicator_col, unit_col, year_cols, default_year, r))
             continue
         for cell in row.cells:
-            targets.extend(find_targets(cell.text, cell.span[0], default_year))
+            targets.extend(find_targets(cell.text, cell.span[0], default_year, scope_year=scope))
     return targets
 
 
@@ -217,6 +267,7 @@ def _indicator_row(
                 max=high,
                 unit=unit,
                 qualifier=qualifier,
+                rule="target.table",
             )
         )
     return found
