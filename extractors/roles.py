@@ -51,6 +51,9 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         ),
         "closing_article": re.compile(rf"(?:{_alternation(r['closing_articles'])})"),
         "content_article": re.compile(rf"(?:{_alternation(r['content_articles'])})"),
+        "inspection_content": re.compile(
+            rf"\bnội dung\b[^,;:]{{0,25}}\b(?:{_alternation(r['inspection_words'])})\b"
+        ),
         "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
     }
 

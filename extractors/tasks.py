@@ -56,6 +56,8 @@ def _zone_of(title: str) -> bool | None:
             positions.append((index, True))
     if not positions:
         return None
+    if cue_patterns()["inspection_content"].search(head):
+        return False  # "NỘI DUNG TRỌNG TÂM KIỂM TRA": what an inspection checks, not work it assigns
     return min(positions)[1]
 
 
@@ -184,7 +186,9 @@ class Segmenter:
                 line = self.text(follower.span)
                 named = self.mentions_in(follower.span)
                 bullet = follower.kind == "list_item" or split_marker(line)[0] in ("dash", "plus")
-                if not bullet or not named or len(line) > 160:
+                # a short bullet ending the line as an address does is an addressee even when its name is misread
+                addressed = named or (len(line) <= 120 and line.rstrip().endswith((";", ".")))
+                if not bullet or not addressed or len(line) > 160:
                     break
                 addressee_spans.append(follower.span)
                 addressees.extend(named)
@@ -237,8 +241,46 @@ class Segmenter:
             if zone_here is False:
                 continue
             if zone_here is None and has_zones:
+                self._explicit_assignments(node, scope)
                 continue
             self.visit(node, inherited=scope, zone=zone_here)
+
+    def _explicit_assignments(self, node: Node, scope: list[AgencyMention]) -> None:
+        """Items of a part whose title names no work ("IV. ĐOÀN KIỂM TRA, THỜI GIAN KIỂM TRA") that still assign it.
+
+        Such a part describes (who inspects, when, how); an item in it is a task
+        only where it says so with a request cue: "Chủ tịch UBND tỉnh giao Sở
+        Nội vụ chủ trì …", "Đề nghị …".
+        """
+        before = len(self.drafts)
+        self.visit(node, inherited=[], zone=None)
+        found, self.drafts = self.drafts[before:], self.drafts[:before]
+        for draft in found:
+            spans = draft.role_spans or [draft.span]
+            cues = [m for span in spans for m in self._roles_of(span) if m.rule == "role.cue_lead"]
+            if cues:
+                draft.rule = "task.explicit_assignment"
+                self.drafts.append(draft)
+
+    def visit_children(self, children: list[Node], inherited: list[AgencyMention], zone: bool | None) -> None:
+        """Visit items in order; an item that only introduces the ones after it scopes them.
+
+        Flat numbering is common: "1. Giao phòng Quản lý Công nghiệp triển
+        khai, thực hiện các công việc liên quan:" followed by "2. …", "3. …",
+        which are really its sub-items.  Such an item has no items of its own,
+        ends with a colon and names a lead; it is no task, and the items after
+        it inherit its roles.
+        """
+        scope = inherited
+        for child in children:
+            if not child.children and self._introduces(child):
+                scope = [m.model_copy(update={"rule": "role.lead_in"}) for m in self._roles_of(child.span)]
+                continue
+            self.visit(child, scope, zone)
+
+    def _introduces(self, node: Node) -> bool:
+        text = self.text(node.span).rstrip()
+        return text.endswith(":") and any(m.rule == "role.cue_lead" for m in self._roles_of(node.span))
 
     def visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
         own_zone = _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
@@ -251,13 +293,11 @@ class Segmenter:
             if body_blocks and not children:
                 for paragraph in self._duty_paragraphs(body_blocks):
                     self.add_item(node, lead_here, blocks=paragraph, rule="task.paragraph_under_agency")
-            for child in children:
-                self.visit(child, self.lead_in(node) or lead_here, zone)
+            self.visit_children(children, self.lead_in(node) or lead_here, zone)
             return
         scope = self.lead_in(node)
         if scope:
-            for child in children:
-                self.visit(child, scope, zone)
+            self.visit_children(children, scope, zone)
             return
         field_children = [c for c in children if _field_label(self.text(c.head.span))]
         if len(field_children) >= 2 or (field_children and len(field_children) == len(children)):
@@ -280,15 +320,13 @@ class Segmenter:
             if self._distributive(children):
                 # "… cụ thể như sau: - A - Bộ Công Thương. - B - Bộ Tài chính.": each bullet is its own body's task
                 scope = [m.model_copy(update={"rule": "role.lead_in"}) for m in self._roles_of(node.head.span)]
-                for child in children:
-                    self.visit(child, scope or inherited, zone)
+                self.visit_children(children, scope or inherited, zone)
                 return
             self.add_item(node, inherited, include_children=True, rule="task.item_with_content_bullets")
             return
         if children:
             # a heading over items: its closing paragraphs are tasks of their own
-            for child in children:
-                self.visit(child, inherited, zone)
+            self.visit_children(children, inherited, zone)
             return
         self.add_item(node, inherited)
 

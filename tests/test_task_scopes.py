@@ -266,3 +266,79 @@ def test_people_column_names_no_agency():
     )
     assert len(extraction.tasks) == 2
     assert all(t.roles == [] for t in extraction.tasks)
+
+
+def test_each_paragraph_under_an_agency_heading_is_a_duty_of_its_own():
+    extraction = run(
+        [
+            "2. Giao Sở Xây dựng",
+            "Chủ trì, phối hợp với Công an tỉnh tổ chức hướng dẫn triển khai thực hiện Quyết định.",
+            "Đồng thời, chủ trì phối hợp với Công an tỉnh tăng cường công tác kiểm tra, đôn đốc việc triển khai.",
+            "3. Tổ chức thực hiện",
+            "Thủ trưởng các sở, ban, ngành chịu trách nhiệm tổ chức triển khai thực hiện nghiêm túc các nội dung trên.",
+        ]
+    )
+    guide = by_anchor(extraction, "tổ chức hướng dẫn")
+    check = by_anchor(extraction, "tăng cường công tác kiểm tra")
+    assert guide.rule == check.rule == "task.paragraph_under_agency"
+    assert guide.names("lead") == check.names("lead") == ["Sở Xây dựng"]
+    assert check.names("coordinating") == ["Công an tỉnh"]
+    assert by_anchor(extraction, "chịu trách nhiệm tổ chức").names("lead") == ["các sở, ban, ngành"]
+
+
+def test_a_descriptive_part_keeps_only_items_that_assign_work():
+    extraction = run(
+        [
+            "III. PHƯƠNG PHÁP KIỂM TRA",
+            "1. Kiểm tra hồ sơ, tài liệu có liên quan về kết quả thực hiện của đơn vị.",
+            "IV. ĐOÀN KIỂM TRA, THỜI GIAN KIỂM TRA",
+            "1. Chủ tịch UBND tỉnh giao Sở Nội vụ chủ trì phối hợp với các ngành có liên quan tổ chức kiểm tra.",
+            "2. Số lượng đơn vị kiểm tra: tối thiểu 20% cơ quan chuyên môn thuộc UBND tỉnh.",
+            "V. TỔ CHỨC THỰC HIỆN",
+            "1. Sở Nội vụ theo dõi, đôn đốc các đơn vị triển khai.",
+        ]
+    )
+    assert len(extraction.tasks) == 2, [t.text for t in extraction.tasks]
+    inspection = by_anchor(extraction, "tổ chức kiểm tra")
+    assert inspection.rule == "task.explicit_assignment"
+    assert inspection.names("lead") == ["Sở Nội vụ"]
+
+
+def test_what_an_inspection_checks_is_not_work():
+    extraction = run(
+        [
+            "II. NỘI DUNG TRỌNG TÂM KIỂM TRA",
+            "a) Việc ban hành và tổ chức thực hiện Kế hoạch cải cách hành chính năm 2026.",
+            "III. TỔ CHỨC THỰC HIỆN",
+            "1. Sở Nội vụ ban hành Thông báo kết luận kiểm tra.",
+        ]
+    )
+    assert [t.names("lead") for t in extraction.tasks] == [["Sở Nội vụ"]]
+
+
+def test_flat_numbered_item_ending_in_a_colon_scopes_the_items_after_it():
+    extraction = run(
+        [
+            "III. TỔ CHỨC THỰC HIỆN",
+            "1. Giao Phòng Quản lý Công nghiệp triển khai, thực hiện các công việc liên quan:",
+            "2. Tổ chức kiểm tra kỹ thuật an toàn cho các đối tượng liên quan đến hoạt động vật liệu nổ.",
+            "3. Chuẩn bị các điều kiện cần thiết khác để tổ chức kiểm tra.",
+        ]
+    )
+    assert len(extraction.tasks) == 2
+    assert all(t.names("lead") == ["Phòng Quản lý Công nghiệp"] for t in extraction.tasks), [
+        t.names("lead") for t in extraction.tasks
+    ]
+
+
+def test_misread_addressee_lines_are_still_addressees():
+    extraction = run(
+        [
+            "Kính gửi:",
+            "- Các Bộ, cơ quan ngang bộ, cơ quan khác ở trung ương;",
+            "- Uy ban nhân dân các tỉnh, thành phô trực thuộc trung ương.",
+            "Bộ Tài chính đề nghị các Bộ, cơ quan ngang bộ triển khai các nhiệm vụ trọng tâm sau:",
+            "1. Rà soát các văn bản quy phạm pháp luật đã ban hành.",
+        ]
+    )
+    assert [t.text for t in extraction.tasks] == ["1. Rà soát các văn bản quy phạm pháp luật đã ban hành."]
