@@ -11,15 +11,18 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 
 from extractors.date_kinds import _kind
 from extractors.date_patterns import _find_atoms
-from extractors.date_vocabulary import _DASH, Kind, TimeMention, _Atom, _Ymd
+from extractors.date_vocabulary import _DASH, Kind, TimeMention, _alt, _Atom, _Ymd, vocabulary
 from models.document import PartialDate, TimeExpression
 
 _RANGE_GAP = re.compile(rf"\s*{_DASH}\s*")
 _LIST_GAP = re.compile(r"\s*(?:,|và|hoặc)\s*", re.IGNORECASE)
 _REC_GAP = re.compile(r"\s*,?\s*")
+_AND_GAP = re.compile(r"\s*(?:,|và|;)\s*", re.IGNORECASE)
+_YEAR_AFTER = re.compile(r"\s*(?:,|và)\s*(?:năm\s*)?(?P<y>\d{4})(?![^\W_]|/|[.,]\d|\s*%)", re.IGNORECASE)
 
 
 def _fill(date: _Ymd | None, source: _Ymd | None) -> _Ymd | None:
@@ -58,6 +61,18 @@ def _combine(text: str, atoms: list[_Atom]) -> list[_Atom]:
         if dated and _LIST_GAP.fullmatch(gap) and prev.hi[0] is None and atom.hi is not None:
             out[-1] = replace(prev, lo=_fill(prev.lo, atom.hi), hi=_fill(prev.hi, atom.hi))
         if (
+            atom.every_year
+            and not atom.frequency
+            and not prev.recurrence
+            and prev.label != "name"
+            and prev.hi is not None
+            and prev.hi[0] is not None
+            and _AND_GAP.fullmatch(gap)
+        ):
+            # "Năm 2022 và hàng năm", "Quý IV/2025 và các năm tiếp theo": due first, then every year
+            out[-1] = replace(prev, stop=atom.stop, recurrence=True, anchored=True, repeat_from=atom.begin)
+            continue
+        if (
             atom.recurrence
             and not prev.recurrence
             and prev.hi is not None
@@ -85,6 +100,27 @@ def _combine(text: str, atoms: list[_Atom]) -> list[_Atom]:
             out[-1] = replace(prev, stop=stop)
             continue
         out.append(atom)
+    return _bare_year_lists(text, out)
+
+
+def _bare_year_lists(text: str, atoms: list[_Atom]) -> list[_Atom]:
+    """ "Quý IV/2025, 2026": a bare year listed after a dated expression extends it to that year.
+
+    A bare four-digit number is no date on its own (it may be a count or a code), so it
+    is read only in a list right after a date, and only when it is a later year.
+    """
+    out = list(atoms)
+    for i, atom in enumerate(out):
+        if atom.recurrence or atom.label == "name" or atom.hi is None or atom.hi[0] is None:
+            continue
+        following = out[i + 1].begin if i + 1 < len(out) else len(text)
+        low, high = vocabulary()["year_range"]
+        while (match := _YEAR_AFTER.match(text, atom.stop)) and match.end() <= following:
+            year = int(match["y"])
+            if atom.hi is None or atom.hi[0] is None or not atom.hi[0] < year <= high or year < low:
+                break
+            atom = replace(atom, stop=match.end(), hi=(year, None, None), part=None)
+        out[i] = atom
     return out
 
 
@@ -113,6 +149,27 @@ def _valid(date: _Ymd | None) -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _completion() -> tuple[re.Pattern[str], re.Pattern[str], int]:
+    words = _alt(vocabulary()["completion"]["words"])
+    before = re.compile(rf"(?<![^\W_])(?:{words})(?![^\W_])", re.IGNORECASE)
+    after = re.compile(rf"\s*,?\s*(?:{words})(?![^\W_])", re.IGNORECASE)
+    return before, after, vocabulary()["completion"]["look_back_chars"]
+
+
+_CLAUSE_END = re.compile(r"[;.!?](?=\s)|\n\s*(?:[-+•*–]|[a-zđ]\)|\d+(?:\.\d+)*\.)\s|\|")
+
+
+def _completes(text: str, atom: _Atom) -> bool:
+    """True when a completion verb governs the date: before it in its clause, or right after it."""
+    before, after, look_back = _completion()
+    if after.match(text, atom.stop):
+        return True
+    left = text[max(0, atom.begin - look_back) : atom.begin]
+    ends = list(_CLAUSE_END.finditer(left))
+    return bool(before.search(left, ends[-1].end() if ends else 0))
+
+
 def _mention(text: str, atom: _Atom, offset: int, default_year: int | None) -> TimeMention | None:
     if not (_valid(atom.lo) and _valid(atom.hi)):
         return None
@@ -134,13 +191,16 @@ def _mention(text: str, atom: _Atom, offset: int, default_year: int | None) -> T
     return TimeMention(
         text=surface,
         span=(offset + atom.begin, offset + atom.stop),
-        start=None if atom.recurrence else start,
-        end=None if atom.recurrence else end,
-        recurrence=surface if atom.recurrence else None,
+        start=None if atom.recurrence and not atom.anchored else start,
+        end=None if atom.recurrence and not atom.anchored else end,
+        recurrence=text[atom.repeat_from or atom.begin : atom.stop] if atom.recurrence else None,
         deadline=atom.cue == "deadline",
         kind=_kind(text, atom),
         part=atom.part,
         year_inferred=inferred,
+        cue=atom.cue,
+        anchored=atom.anchored,
+        completes=_completes(text, atom),
     )
 
 

@@ -95,8 +95,9 @@ def _month(match: re.Match[str]) -> _Atom | None:
     """(Đầu|Tuần 4) tháng 3/2022, tháng 02-3/2022, tháng 11/2022 - 02/2023, tháng tháng 4/2022."""
     year = _year(match["y"])
     first = (year, _number(match["m"]), None)
-    last = (year, _number(match["m2"]), None) if match["m2"] else first
-    if match["m3"]:
+    groups = match.groupdict()
+    last = (year, _number(groups["m2"]), None) if groups.get("m2") else first
+    if groups.get("m3"):
         last = (_year(match["y3"]), _number(match["m3"]), None)
     return _atom(match, first, last, part=_part_of(match))
 
@@ -155,6 +156,11 @@ def _recurrence(match: re.Match[str]) -> _Atom | None:
     return _Atom(match.start(), match.end(), None, None, recurrence=True, every_year=every_year)
 
 
+def _continuing(match: re.Match[str]) -> _Atom | None:
+    """ "các năm tiếp theo": the duty dated just before it repeats in the years after."""
+    return _Atom(match.start(), match.end(), None, None, recurrence=True, every_year=True)
+
+
 def _frequency(match: re.Match[str]) -> _Atom | None:
     return _Atom(match.start(), match.end(), None, None, recurrence=True, frequency=True)
 
@@ -178,7 +184,11 @@ def _patterns() -> list[tuple[re.Pattern[str], Handler]]:
     sides = _alt(voc["half_year"])
     roman = r"XII|XI|IX|X|VIII|VII|VI|IV|V|III|II|I"
     year = r"\d{4}"
-    year_tail = rf"(?:\s*(?:/|năm)\s*(?P<y>{year}))?"
+    # "Quý III/2022", "Quý III năm 2022", "Quý III, năm 2022"
+    year_tail = rf"(?:\s*(?:/|,?\s*năm)\s*(?P<y>{year}))?"
+    quarter = _alt(voc["quarter_words"])
+    continuing = _alt(voc["recurrence"]["continuing"])
+    point_cues = _alt(w for cls in ("deadline", "until", "from") for w in voc["cues"][cls])
     # One list of units with optional "hàng" after the first: "hàng tháng, quý, năm".
     unit_list = (
         rf"(?:{every})\s+(?:{unit_or_months})(?![^\W_])"
@@ -199,6 +209,14 @@ def _patterns() -> list[tuple[re.Pattern[str], Handler]]:
         ),
         (rf"(?<![^\W_])ngày\s*(?P<d>\d{{1,2}}) ?/ ?(?P<m>\d{{1,2}}){_GUARD}", _numeric),
         (rf"(?<![^\W_])ngày\s*/ ?(?P<m>\d{{1,2}})? ?/ ?(?P<y>{year}){_GUARD}", _numeric),
+        # "Trước 15/12 hằng năm", "Từ 20/4 - 30/4/2026": a day/month after a point cue needs no "ngày"
+        (rf"(?<![^\W_])(?P<cue>{point_cues})\s+(?P<d>\d{{1,2}}) ?/ ?(?P<m>\d{{1,2}}){_GUARD}", _numeric),
+        # a time cell's "8/2024", "10-11/2019": month (range) and year without "tháng"; not a scale "tỷ lệ 1/2000"
+        (
+            rf"(?<!tỷ lệ )(?<!tỉ lệ )(?<![\w/.,\-])(?P<m>\d{{1,2}})(?:\s*{_DASH}\s*(?P<m2>\d{{1,2}}))?"
+            rf"\s*/\s*(?P<y>{year}){_GUARD}",
+            _month,
+        ),
         (
             rf"(?<!\d\s)(?<![^\W_])(?:(?P<part>{parts})(?:\s*(?P<week>\d{{1,2}}))?\s+)?tháng(?:\s+tháng)*\s*"
             rf"(?P<m>\d{{1,2}})(?:\s*{_DASH}\s*(?P<m2>\d{{1,2}}))?{year_tail}"
@@ -206,8 +224,8 @@ def _patterns() -> list[tuple[re.Pattern[str], Handler]]:
             _month,
         ),
         (
-            rf"(?<![^\W_])(?:(?P<part>{parts})\s+)?quý\s*(?P<q>{roman}|[1-4])"
-            rf"(?:\s*(?:{_DASH}|,|và|đến)\s*(?:quý\s*)?(?P<q2>{roman}|[1-4]))?{year_tail}{_GUARD}",
+            rf"(?<![^\W_])(?:(?P<part>{parts})\s+)?(?:{quarter})\s*(?P<q>{roman}|[1-4])"
+            rf"(?:\s*(?:{_DASH}|,|và|đến)\s*(?:(?:{quarter})\s*)?(?P<q2>{roman}|[1-4]))?{year_tail}{_GUARD}",
             _quarter,
         ),
         (
@@ -242,6 +260,7 @@ def _patterns() -> list[tuple[re.Pattern[str], Handler]]:
             _recurrence,
         ),
         (rf"(?<![^\W_]){frequency}", _frequency),
+        (rf"(?<![^\W_])(?:{continuing})(?![^\W_])", _continuing),
         (rf"(?<![^\W_])ngày\s+(?P<d>\d{{1,2}})\s+(?:{every})\s+tháng(?![^\W_])", _day_of_month),
     ]
     return [(re.compile(pattern, flags), handler) for pattern, handler in table]
@@ -263,7 +282,22 @@ def _with_cue(text: str, atom: _Atom) -> _Atom:
     return replace(atom, begin=match.start(), cue=_cue_classes()[_words(match["cue"])])
 
 
+@lru_cache(maxsize=1)
+def _ocr_digit() -> tuple[re.Pattern[str], dict[str, str]]:
+    letters = vocabulary()["ocr_digits"]
+    cls = "".join(map(re.escape, letters))
+    # a look-alike letter inside a run of digits: "2O26", "3l/12" (a digit on one side, a digit or "/" on the other)
+    return re.compile(rf"(?<=\d)[{cls}](?=[\d{cls}]*\d)|(?<=\d)[{cls}](?=/\d)"), letters
+
+
+def read_digits(text: str) -> str:
+    """``text`` with OCR look-alike letters inside numbers read as digits; the same length, so spans hold."""
+    pattern, letters = _ocr_digit()
+    return pattern.sub(lambda m: letters[m.group(0)], text)
+
+
 def _find_atoms(text: str) -> list[_Atom]:
+    text = read_digits(text)
     found: list[_Atom] = []
     for pattern, handler in _patterns():
         for match in pattern.finditer(text):

@@ -36,6 +36,12 @@ class TimeMention(TimeExpression):
     """Narrowing note: "early"/"middle"/"late" (đầu/trung tuần/cuối), "week 4" (Tuần 4 tháng 4/2022)."""
     year_inferred: bool = False
     """True when the year came from ``default_year``, not from the text."""
+    cue: str | None = None
+    """Cue class of the word written before it: deadline, until, from, within, baseline (time_words.json)."""
+    completes: bool = False
+    """A completion verb governs it ("hoàn thành trong Quý IV/2018", "Đến năm 2015, hoàn thành"): a finish date."""
+    anchored: bool = False
+    """A recurring duty with a first due: "Năm 2022 và hàng năm" (``end`` and ``recurrence`` both set)."""
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +77,10 @@ class _Atom:
     frequency: bool = False
     wordy: bool = False
     """Written "ngày … tháng … năm …" (the dateline form)."""
+    anchored: bool = False
+    """A dated recurrence: "Năm 2022 và hàng năm" keeps its date as the first due."""
+    repeat_from: int | None = None
+    """Where the recurrence words of an anchored atom begin ("hàng năm" in "Năm 2022 và hàng năm")."""
 
 
 _GUARD = r"(?![^\W_]|/\d|/[^\W\d_]|[.,]\d|\s*%)"

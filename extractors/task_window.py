@@ -50,14 +50,20 @@ def task_window(
       leaves the start unknown.  Mentions coarser than the due ("năm 2021"
       beside month milestones) do not set the start.
     * A recurring duty ("định kỳ hàng tháng") has no single end: its due comes
-      only from a deadline or an explicit range, not from horizon years mentioned
-      in passing ("theo từng giai đoạn đến năm 2025 và năm 2030").
+      only from a firm date (a deadline, an explicit range, a date governed by
+      "trong"/"vào" or by a completion verb, or the first due of "Năm 2022 và
+      hàng năm"), not from horizon years mentioned in passing ("theo từng giai
+      đoạn đến năm 2025 và năm 2030", "đảm bảo đến năm 2030 … đạt tiêu chí").
+    * A span of years ("trong giai đoạn 2018 - 2020") that holds a finer completion
+      date of the same task ("hoàn thành … trong Quý IV năm 2018") is the programme's span, not
+      the task's window: the completion date is the due.
     """
     timed = schedule_expressions(expressions)
     recurrence = _recurrence_text(timed)
-    dated = [e for e in timed if not e.recurrence and (e.start or e.end)]
+    dated = [e for e in timed if (not e.recurrence or _attr(e, "anchored")) and (e.start or e.end)]
     if recurrence:
-        dated = [e for e in dated if (e.deadline and e.end) or (e.start and e.end and e.start != e.end)]
+        dated = [e for e in dated if _firm(e)]
+    dated = _without_spans_of_finishes(dated)
     ends = [e.end for e in dated if e.end is not None]
     if not ends:
         starts = [e.start for e in dated if e.start is not None]
@@ -70,6 +76,44 @@ def task_window(
     fine = [e for e in dated if _PRECISION[_anchor(e).precision] >= _PRECISION[due.precision]]
     first = min(fine, key=lambda e: (_lower(_anchor(e)), e.start is not None))
     return first.start, due, recurrence
+
+
+def _attr(expression: TimeExpression, name: str) -> object:
+    """A TimeMention field, with its default for plain TimeExpression objects built elsewhere."""
+    return getattr(expression, name, None)
+
+
+def _is_range(expression: TimeExpression) -> bool:
+    return expression.start is not None and expression.end is not None and expression.start != expression.end
+
+
+def _firm(expression: TimeExpression) -> bool:
+    """A date that binds a recurring duty (see task_window)."""
+    return bool(
+        (expression.deadline and expression.end)
+        or _is_range(expression)
+        or _attr(expression, "anchored")
+        or _attr(expression, "completes")
+        or _attr(expression, "cue") == "within"
+    )
+
+
+def _without_spans_of_finishes(dated: list[TimeExpression]) -> list[TimeExpression]:
+    """Drop a period that holds a completion date of the same task (see task_window)."""
+    finishes = [e.end for e in dated if _attr(e, "completes") and e.end is not None]
+    if not finishes:
+        return dated
+
+    def holds(period: TimeExpression) -> bool:
+        assert period.start is not None and period.end is not None
+        # a finer date (a month, a quarter, a day) inside a span of years: "giai đoạn 2018 - 2020" ∋ "Quý IV/2018"
+        coarse = period.end.precision == "year"
+        return coarse and any(
+            f.precision != "year" and _lower(period.start) <= _lower(f) and _upper(f) <= _upper(period.end)
+            for f in finishes
+        )
+
+    return [e for e in dated if not (_is_range(e) and not _attr(e, "completes") and holds(e))]
 
 
 def _anchor(expression: TimeExpression) -> PartialDate:
