@@ -167,22 +167,62 @@ def query(
     sql: Annotated[str, typer.Argument(help='One SELECT (or WITH … SELECT) statement, e.g. "SELECT * FROM v_tasks".')],
     db: DbOption = None,
     fmt: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="Output format.")] = "table",
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Stop the query after this many seconds.")] = 60,
 ) -> None:
-    """Run a read-only SQL query (the connection itself is read-only).
+    """Run a read-only SQL query on a session that cannot write (see the README's Security section).
+
+    On PostgreSQL, connect as a reader role (kehoach db create-reader-role), never as a superuser.
 
     Example: kehoach query "SELECT lead, count(*) FROM v_tasks GROUP BY lead ORDER BY 2 DESC" --format csv
     """
     from sqlalchemy.exc import DBAPIError
 
-    from pipeline.query import QueryRejected, run_query
+    from pipeline.query import QueryFailed, QueryRejected, run_query
 
     try:
-        frame = run_query(_engine(db, read_only=True), sql)
+        frame = run_query(_engine(db, read_only=True), sql, timeout_s=timeout)
     except QueryRejected as exc:
         raise _fail(f"query rejected: {exc}") from exc
+    except QueryFailed as exc:
+        raise _fail(f"query failed: {exc}", 1) from exc
     except DBAPIError as exc:
         raise _fail(f"query failed: {str(exc.orig).splitlines()[0]}", 1) from exc
     _print_frame(frame, fmt)
+
+
+@db_app.command("create-reader-role")
+def db_create_reader_role(
+    role: Annotated[str, typer.Argument(help="Name of the login role to create (or refresh).")] = "kehoach_reader",
+    db: DbOption = None,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", envvar="KEHOACH_READER_PASSWORD", help="Its password (else none is set)."),
+    ] = None,
+    print_sql: Annotated[bool, typer.Option("--print-sql", help="Print the SQL instead of running it.")] = False,
+) -> None:
+    """Create a PostgreSQL role for analysts that can read the kehoach tables and nothing else.
+
+    Run it with an administrator's URL (a role that may create roles and grant on the tables); then give
+    analysts postgresql://ROLE@host/db. The role logs in read-only, with a statement timeout, and is
+    granted SELECT on the tables and views (also those created later by the schema owner).
+
+    Example: kehoach db create-reader-role kehoach_reader --db postgresql://postgres@db/kehoach
+    """
+    from pipeline.db import describe
+    from pipeline.readonly import QueryRejected, create_reader_role, reader_role_sql
+
+    if print_sql:
+        database = "kehoach" if db is None else db.rsplit("/", 1)[-1].split("?")[0]
+        typer.echo(";\n".join(reader_role_sql(role, database, "OWNER_OF_THE_KEHOACH_TABLES", password)) + ";")
+        return
+    engine = _engine(db)
+    try:
+        create_reader_role(engine, role, password)
+    except QueryRejected as exc:
+        raise _fail(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - one line, not a traceback
+        raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    typer.echo(f"{describe(str(engine.url))}: role {role} can now read the kehoach tables, and only read them")
 
 
 def export(

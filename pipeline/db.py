@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 ENV_VAR = "KEHOACH_DB"
 DEFAULT_DB_PATH = Path("data") / "processed" / "kehoach.db"
@@ -53,13 +55,28 @@ def _sqlite_path(url: URL) -> Path | None:
     return Path(url.database) if url.database and url.database != ":memory:" else None
 
 
+WRITER_BUSY_TIMEOUT_S = 60
+"""How long an SQLite writer waits for another writer (one document's transaction takes well under a second)."""
+READER_BUSY_TIMEOUT_S = 30
+"""How long an SQLite reader waits for a lock.  In WAL mode readers never wait for writers or for each
+other; only a checkpoint or a crash recovery can hold them up, for milliseconds."""
+
+
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
-    """An engine for ``url``; ``read_only`` opens SQLite with ``mode=ro`` and PostgreSQL read-only sessions."""
+    """An engine for ``url``; ``read_only`` opens sessions that cannot write, whatever SQL they are sent.
+
+    SQLite: ``mode=ro`` and ``PRAGMA query_only=ON``.  PostgreSQL:
+    ``default_transaction_read_only=on`` set at connection level, so every
+    transaction of the session starts read-only, and no pooling, so a session
+    whose settings a query changed is never handed out again.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, read_only=read_only)
-    connect_args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    if not read_only:
+        return create_engine(parsed, pool_pre_ping=True)
+    options = "-c default_transaction_read_only=on"
+    return create_engine(parsed, poolclass=NullPool, connect_args={"options": options})
 
 
 def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
@@ -67,20 +84,36 @@ def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
     if read_only:
         if path is None or not path.exists():
             raise DatabaseError(f"no database at {path}: run kehoach ingest first")
-        uri = f"{path.resolve().as_uri()}?mode=ro"
-        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
-    else:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        return create_engine("sqlite://", creator=lambda: _sqlite_reader(path), poolclass=NullPool)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": WRITER_BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
+        # The driver's own transaction handling issues no BEGIN before DDL, so a schema creation
+        # interrupted half-way stayed half-created: SQLAlchemy emits every BEGIN instead (below).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")  # ON DELETE CASCADE needs it on every connection
+        if path is not None:
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer, nor it for them
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+        # IMMEDIATE takes the write lock up front: two first runs cannot both create the schema, and a
+        # writer waits (busy timeout) instead of failing when its read turns into a write.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
+
+
+def _sqlite_reader(path: Path) -> sqlite3.Connection:
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=READER_BUSY_TIMEOUT_S)
+    connection.execute("PRAGMA query_only=ON")
+    return connection
 
 
 @contextmanager
@@ -103,7 +136,11 @@ def alembic_config(connection=None):  # noqa: ANN001, ANN201 - alembic types are
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; safe to call from concurrent runs on one database."""
+    """Bring the schema to ``revision`` in one transaction; safe to call from concurrent runs on one database.
+
+    On SQLite the whole upgrade, version stamp included, is one ``BEGIN IMMEDIATE`` transaction (see
+    :func:`_sqlite_engine`), so an interrupted first run leaves either no schema or all of it.
+    """
     from alembic import command
 
     with engine.connect() as connection:
@@ -112,6 +149,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
             connection.commit()
         try:
+            _clear_half_created_schema(connection)
             command.upgrade(alembic_config(connection), revision)
             connection.commit()
         finally:
@@ -119,6 +157,43 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.rollback()
                 connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_LOCK_KEY})
                 connection.commit()
+
+
+def _clear_half_created_schema(connection) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+    """Drop what an interrupted schema creation of an older kehoach left, or refuse if it holds data.
+
+    Before schema creation was one transaction on SQLite, a run killed in its first half-second left
+    some tables and no ``alembic_version`` row, and every later run failed on "table agencies already
+    exists".  Empty kehoach tables without a revision can only come from that, so they are dropped
+    (in the upgrade's own transaction); tables with rows might be someone's data and are never touched.
+    """
+    from alembic.migration import MigrationContext
+
+    from models.schema import TABLES, VIEWS, Base
+
+    if MigrationContext.configure(connection).get_current_revision() is not None:
+        return
+    inspector = inspect(connection)
+    tables = [name for name in inspector.get_table_names() if name in TABLES]
+    views = [name for name in inspector.get_view_names() if name in VIEWS]
+    if not tables and not views:
+        return
+    filled = [name for name in tables if connection.execute(text(f'SELECT 1 FROM "{name}" LIMIT 1')).first()]
+    where = describe(str(connection.engine.url))
+    if filled:
+        raise DatabaseError(
+            f"{where} has kehoach tables but no schema revision, and {', '.join(sorted(filled))} hold rows: "
+            "it is not a database kehoach created. Point --db at a new file or database, or move this one away"
+        )
+    for name in views:
+        connection.execute(text(f'DROP VIEW "{name}"'))
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name in tables:
+            connection.execute(text(f'DROP TABLE "{table.name}"'))
+    sys.stderr.write(
+        f"kehoach: {where}: removed {len(tables)} empty tables and {len(views)} views left by an "
+        "interrupted schema creation; creating the schema again\n"
+    )
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,10 +1,11 @@
 """Read-only SQL for analysts, and exports of every table and view to files.
 
-Two guards keep ``kehoach query`` from changing data: the statement must be a
-single SELECT (or WITH … SELECT), which gives a clear message for the usual
-mistake, and the connection itself is read-only (SQLite ``mode=ro``,
-PostgreSQL ``SET TRANSACTION READ ONLY``), which also stops what a keyword
-check cannot see (a data-modifying CTE, a function with side effects).
+What keeps ``kehoach query`` from changing data is the session, not the
+text: :mod:`pipeline.readonly` runs the statement on a connection that
+cannot write (see there for each backend).  The statement is also read here
+first, only to answer the usual mistakes ("DELETE …", two statements) with a
+clear message before a connection is opened; that reading is never what
+makes a query safe, and what it lets through the database still refuses.
 """
 
 from __future__ import annotations
@@ -19,19 +20,60 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from models.schema import TABLES, VIEWS
+from pipeline.readonly import QUERY_TIMEOUT_S, QueryFailed, QueryRejected, execute_read_only
+
+__all__ = ["QueryFailed", "QueryRejected", "check_read_only", "export", "run_query"]
 
 ExportFormat = Literal["csv", "parquet", "xlsx"]
 EXCEL_CELL_LIMIT = 32_767
 """Excel refuses longer cells; document content is longer, so xlsx cells are cut here (csv/parquet are whole)."""
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
 
 
-class QueryRejected(Exception):
-    """A statement ``kehoach query`` will not run (it is not a single read-only SELECT)."""
+def _quoted_end(sql: str, start: int, quote: str, *, backslash: bool) -> int:
+    """Index just past the literal opened at ``start`` (doubled quotes, and backslashes in ``E''``, escape)."""
+    i, n = start + 1, len(sql)
+    while i < n:
+        escaped = backslash and sql[i] == "\\"
+        if escaped or (sql[i] == quote and sql.startswith(quote * 2, i)):
+            i += 2
+        elif sql[i] == quote:
+            return i + 1
+        else:
+            i += 1
+    return n
 
 
-def _strip_comments_and_literals(sql: str) -> str:
-    """``sql`` with comments removed and string/identifier literals blanked, for keyword checks."""
+def _word_before(sql: str, i: int) -> bool:
+    """Whether ``sql[i]`` continues a word (``name'…'`` is not an ``E''`` string, ``a$1$`` no dollar quote)."""
+    return i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_")
+
+
+def _block_comment_end(sql: str, start: int, *, nested: bool) -> int:
+    depth, i, n = 0, start, len(sql)
+    while i < n:
+        if sql.startswith("/*", i):
+            depth = depth + 1 if nested or depth == 0 else depth
+            i += 2
+        elif sql.startswith("*/", i):
+            depth -= 1
+            i += 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    return n
+
+
+def _strip_comments_and_literals(sql: str, dialect: str = "postgresql") -> str:
+    """``sql`` with comments removed and literals blanked, for the friendly keyword check only.
+
+    PostgreSQL's grammar: nested ``/* */`` comments, ``E'…'`` strings with
+    backslash escapes, ``$$…$$`` and ``$tag$…$tag$`` strings.  SQLite's:
+    flat comments, ``[…]`` and backtick identifiers, ``$name`` parameters.
+    """
+    postgres = dialect == "postgresql"
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:
@@ -40,29 +82,34 @@ def _strip_comments_and_literals(sql: str) -> str:
             end = sql.find("\n", i)
             i = n if end < 0 else end
         elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
+            i = _block_comment_end(sql, i, nested=postgres)
             out.append(" ")
-        elif char in "'\"":
-            end = i + 1
-            while end < n:
-                if sql[end] == char and sql.startswith(char * 2, end):
-                    end += 2
-                elif sql[end] == char:
-                    break
-                else:
-                    end += 1
-            out.append(char + char)
-            i = end + 1
+        elif postgres and char in "eE" and sql.startswith("'", i + 1) and not _word_before(sql, i):
+            i = _quoted_end(sql, i + 1, "'", backslash=True)
+            out.append("''")
+        elif postgres and char == "$" and (tag := _DOLLAR_TAG.match(sql, i)) and not _word_before(sql, i):
+            end = sql.find(tag.group(), tag.end())
+            i = n if end < 0 else end + len(tag.group())
+            out.append("''")
+        elif char in "'\"" or (not postgres and char == "`"):
+            i = _quoted_end(sql, i, char, backslash=False)
+            out.append(char * 2)
+        elif not postgres and char == "[":
+            end = sql.find("]", i)
+            i = n if end < 0 else end + 1
+            out.append('""')
         else:
             out.append(char)
             i += 1
     return "".join(out)
 
 
-def check_read_only(sql: str) -> str:
-    """Return the statement without a trailing ";" or raise :class:`QueryRejected` with the reason."""
-    bare = _strip_comments_and_literals(sql).strip().rstrip(";").strip()
+def check_read_only(sql: str, dialect: str = "postgresql") -> str:
+    """Return the statement without a trailing ";" or raise :class:`QueryRejected` with the reason.
+
+    A friendly first answer, not a guard: see the module docstring.
+    """
+    bare = _strip_comments_and_literals(sql, dialect).strip().rstrip(";").strip()
     if not bare:
         raise QueryRejected("empty query")
     if ";" in bare:
@@ -70,19 +117,14 @@ def check_read_only(sql: str) -> str:
     first = bare.split(None, 1)[0].upper()
     if first not in {"SELECT", "WITH"}:
         raise QueryRejected(f"only SELECT (or WITH … SELECT) queries are allowed, not {first}")
-    return sql.strip().rstrip().rstrip(";")
+    return sql.strip().rstrip(";")
 
 
-def run_query(engine: Engine, sql: str) -> pd.DataFrame:
-    """Run one read-only query on a read-only connection; the result as a DataFrame."""
-    statement = check_read_only(sql)
-    with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SET TRANSACTION READ ONLY"))
-        result = connection.execute(text(statement))
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-        connection.rollback()
-    return frame
+def run_query(engine: Engine, sql: str, *, timeout_s: float = QUERY_TIMEOUT_S) -> pd.DataFrame:
+    """Run one read-only query on a read-only session (``make_engine(url, read_only=True)``); a DataFrame."""
+    statement = check_read_only(sql, engine.dialect.name)
+    columns, rows = execute_read_only(engine, statement, timeout_s=timeout_s)
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _flatten(value: object) -> object:

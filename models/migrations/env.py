@@ -5,12 +5,17 @@
 advisory lock on PostgreSQL keeps two ``kehoach ingest`` runs from creating
 the schema twice).  Without one (the ``alembic`` command line during
 development) the URL comes from ``sqlalchemy.url`` or ``KEHOACH_DB``.
+
+Schema changes are transactional on every backend.  Alembic assumes SQLite
+cannot roll back DDL (``transactional_ddl=False``), because Python's sqlite3
+driver issues no ``BEGIN`` before ``CREATE``; kehoach's SQLite engine emits
+every ``BEGIN`` itself (``pipeline.db``), so SQLite DDL does roll back, and a
+migration killed half-way leaves the database as it was before it.
 """
 
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
 
 from models.schema import Base
 
@@ -24,6 +29,7 @@ def _run(connection) -> None:  # noqa: ANN001 - alembic hands over a Connection
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -40,9 +46,9 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from pipeline.db import resolve_url
+    from pipeline.db import make_engine, resolve_url
 
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or resolve_url(None))
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or resolve_url(None))  # SQLite BEGINs as above
     with engine.begin() as conn:
         _run(conn)
 

@@ -68,14 +68,33 @@ def postgres_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty database on the session's server."""
-    name = f"kehoach_{uuid.uuid4().hex[:12]}"
+def postgres_database(postgres_server: str) -> tuple[str, str]:
+    """(database, owner) of a fresh, empty database owned by a fresh login role that is not a superuser.
+
+    kehoach's own commands run as that owner, like on a shared server: the
+    session superuser only creates roles and databases.
+    """
+    suffix = uuid.uuid4().hex[:12]
+    name, owner = f"kehoach_{suffix}", f"owner_{suffix}"
     admin = create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
+        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN NOSUPERUSER'))
+        conn.execute(text(f'CREATE DATABASE "{name}" OWNER "{owner}" ENCODING \'UTF8\' TEMPLATE template0'))
     admin.dispose()
-    yield f"{postgres_server}/{name}"
+    return name, owner
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str, postgres_database: tuple[str, str]) -> str:
+    """A fresh, empty database on the session's server, as its (non-superuser) owner."""
+    name, owner = postgres_database
+    return postgres_server.replace("postgres@", f"{owner}@", 1) + f"/{name}"
+
+
+@pytest.fixture
+def postgres_admin_url(postgres_server: str, postgres_database: tuple[str, str]) -> str:
+    """The same database as :func:`postgres_url`, as the server's superuser (to create roles)."""
+    return f"{postgres_server}/{postgres_database[0]}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
