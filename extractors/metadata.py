@@ -17,22 +17,19 @@ from __future__ import annotations
 
 import re
 
-from extractors.dates import parse_date
+from extractors.issue_date import DATELINE, adoption_date, dateline_date, more_precise, own_caption, stamp_date
 from extractors.signature import find_recipients, find_signer, is_personal_name, is_upper, vocabulary
-from models.document import DocumentMeta, ParsedDocument
+from models.document import DocumentMeta, ParsedDocument, PartialDate
 
 HEADER_BLOCKS = 30
 """The header never runs past this many blocks; searching further finds body text."""
 
 
+_OCR_DIGIT = "OoØøDIlZzSB"
+"""Letters Tesseract reads for digits (0 O Ø D, 1 I l, 2 Z, 5 S, 8 B): a number printed so is kept as printed."""
 _NUMBER = re.compile(
-    r"\bSố\s*:?\s*(?P<num>\d[\d.]*)?\s*\*?\s*"
+    rf"\bSố\s*:?\s*(?P<num>[{_OCR_DIGIT}]{{0,2}}\d[\d.{_OCR_DIGIT}]*)?\s*\*?\s*"
     r"(?P<sym>(?:/\s*(?:19|20)\d\d\s*)?[/-]\s*[A-ZĐ][A-Za-zĐđ&]*(?:\s*[-/]\s*[A-ZĐ][A-Za-zĐđ&0-9]*)*)"
-)
-_PLACE_DATE = re.compile(
-    r"(?:(?P<place>[A-ZĐÀ-Ỹ][^\n,|:;]{1,40}?)\s*,\s*)?ngày\s*(?P<d>\d{1,2})?\s*(?:\.{2,}|…)?\s*tháng\s*"
-    r"(?P<m>\d{1,2})?\s*(?:\.{2,}|…)?\s*năm\s*(?P<y>(?:19|20)\d\d)",
-    re.IGNORECASE,
 )
 _NAME = r"[^\W\d_]+(?: [^\W\d_]+){1,4}"
 _PLACE_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "xã", "phường", "thị trấn", "quận")
@@ -107,18 +104,18 @@ def _split_bodies(upper_text: str) -> list[str]:
 def _issuer(lines: list[str]) -> tuple[str | None, str | None]:
     collected: list[str] = []
     for line in lines:
-        if _NUMBER.search(line) or _PLACE_DATE.search(line) or _type_of(line):
+        if _NUMBER.search(line) or DATELINE.search(line) or _type_of(line):
+            break
+        if re.match(r"\s*(?:V/v|Kính gửi)", line):
             break
         parts = [p for p in re.split(r"\s*\|\s*", line) if p]
         for part in parts:
             part = re.sub(r"[-_–—=*]{3,}", " ", part).strip()
-            if not part or _is_motto(part):
-                continue
-            # the issuer column ends where the motto starts on a merged line
+            # a merged line holds both columns ("BỘ X CỘNG HÒA …", "ĐẢNG BỘ TỈNH X ĐẢNG CỘNG SẢN VIỆT NAM"):
+            # the motto goes, the issuer column on either side of it stays
             for motto in vocabulary()["mottos"]:
-                index = part.upper().find(motto)
-                if index > 0:
-                    part = part[:index].strip()
+                part = re.sub(re.escape(motto), " ", part, flags=re.IGNORECASE)
+            part = re.sub(r"\s+", " ", part).strip(" -")
             if part and is_upper(part) and re.search(r"[A-ZĐÀ-Ỹ]{2}", part):
                 collected.append(part)
     if not collected:
@@ -164,8 +161,39 @@ def _is_body_start(line: str) -> bool:
     )
 
 
-def _title(lines: list[str]) -> tuple[str | None, str | None, int]:
-    """(doc_type, title, index of the type line) from the lines after the type line."""
+def split_enacting_formula(upper: str) -> tuple[str, str | None]:
+    """("title", "enacting formula") when an upper-case title ends with the authority line under it.
+
+    "… TẦM NHÌN ĐẾN NĂM 2050 BỘ TRƯỞNG BỘ XÂY DỰNG" and "… GIAI ĐOẠN 2011 - 2016 HỘI ĐỒNG NHÂN DÂN TỈNH
+    THỪA THIÊN HUẾ KHÓA VII, KỲ HỌP THỨ 4": the formula is a body name (with a council's term and session)
+    that closes the text and is not the object of a preposition ("… CỦA CHÍNH PHỦ" stays in the title).
+    """
+    rules = vocabulary()["enacting_formula"]
+    heads = "|".join(re.escape(h) for h in sorted(rules["heads"], key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?:^|\s)(?P<f>(?:{heads})(?:\s+[^\s,]+){{0,{rules['max_name_words']}}}?\s*(?:{rules['term']})?)\s*[.:]?$"
+    )
+    text = re.sub(r"\s+", " ", upper).strip()
+    for match in pattern.finditer(text):
+        before = text[: match.start("f")].split()
+        if len(before) < 3 or before[-1] in rules["not_after"]:
+            continue
+        return " ".join(before), match.group("f")
+    return text, None
+
+
+def _formula_body(formula: str) -> str:
+    """The body an enacting formula names: "BỘ TRƯỞNG BỘ XÂY DỰNG" → "BỘ XÂY DỰNG", the term dropped."""
+    rules = vocabulary()["enacting_formula"]
+    body = re.sub(rf"\s*(?:{rules['term']})\s*$", "", formula).strip(" ,-–")
+    for official in rules["official_titles"]:
+        if body.startswith(official + " ") and body != "THỦ TƯỚNG CHÍNH PHỦ":
+            body = body[len(official) + 1 :]
+    return body
+
+
+def _title(lines: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(doc_type, title, enacting formula) from the lines after the type line."""
     for index, line in enumerate(lines):
         found = _type_of(line)
         if not found:
@@ -185,6 +213,7 @@ def _title(lines: list[str]) -> tuple[str | None, str | None, int]:
             if following.rstrip().endswith((".", ":")) or len(" ".join(parts).split()) > 80:
                 break
         title = " ".join(parts)
+        formula = None
         # an upper-case title joined to the first body sentence: cut at the case change
         words = title.split()
         if words and is_upper(words[0]):
@@ -193,14 +222,15 @@ def _title(lines: list[str]) -> tuple[str | None, str | None, int]:
                 if not is_upper(word):
                     break
                 upper_run.append(word)
-            title = display_case(" ".join(upper_run))
+            run, formula = split_enacting_formula(" ".join(upper_run))
+            title = display_case(run)
         else:
             for start in vocabulary()["body_starts"]:
                 cut = title.find(" " + start.strip() + " ")
                 if cut > 20:
                     title = title[:cut]
-        return doc_type, title.strip(" .:") or None, index
-    return None, None, -1
+        return doc_type, title.strip(" .:") or None, formula
+    return None, None, None
 
 
 def _news(parsed: ParsedDocument) -> DocumentMeta:
@@ -270,19 +300,58 @@ def _symbol_issuer(symbol: str | None) -> str | None:
     return vocabulary()["symbol_issuers"].get(code)
 
 
+def _dateline(lines: list[str]) -> re.Match[str] | None:
+    """The dateline: a line of its own, or the tail of the number's line; never a date inside a sentence."""
+    for line in lines:
+        if _is_body_start(line):
+            continue
+        # "Số: 836/QĐ-BXD Hà Nội, ngày …": the number column merged into the dateline's line
+        line = _NUMBER.sub(" | ", line)
+        match = DATELINE.search(line)
+        if not match:
+            continue
+        before = line[: match.start()].strip()
+        if not before or before.endswith("|") or _NUMBER.search(before) or _is_motto(before):
+            return match
+    return None
+
+
+def _self_dated(
+    content: str, doc_type: str | None, symbol: str | None, number: str | None, issued: PartialDate | None
+) -> tuple[str | None, PartialDate | None]:
+    """Number and date completed from the document's own appendix caption, adoption line and signature stamp."""
+    caption = own_caption(content, doc_type, symbol)
+    if caption is not None:
+        number = number or caption.number
+        issued = more_precise(issued, caption.date)
+    if issued is None or issued.day is None:
+        issued = more_precise(issued, adoption_date(content))
+    if issued is not None and issued.day is None:
+        # a stamp dates the signing: trusted only where the printed dateline names the month or year
+        issued = more_precise(issued, stamp_date(content))
+    return number, issued
+
+
 def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
     lines = _header_lines(parsed)
     header_text = "\n".join(lines)
     number_match = _NUMBER.search(header_text)
-    date_match = _PLACE_DATE.search(header_text)
-    doc_type, title, _ = _title(lines)
+    date_match = _dateline(lines)
+    doc_type, title, formula = _title(lines)
     has_motto = any(_is_motto(line) for line in lines)
     if not (number_match or doc_type or has_motto):
         declared = _declaration(parsed)
         if declared is not None:
             signer, signer_title = find_signer(parsed)
+            number, issued = _self_dated(parsed.content, declared.doc_type, None, None, None)
             return declared.model_copy(
-                update={"signer": signer, "signer_title": signer_title, "recipients": find_recipients(parsed)}
+                update={
+                    "number": number,
+                    "issued_date": issued,
+                    "signer": signer,
+                    "signer_title": signer_title,
+                    "recipients": find_recipients(parsed),
+                }
             )
         return _news(parsed)
 
@@ -297,13 +366,17 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
             code = re.split(r"[-/]", symbol)[0]
             doc_type = vocabulary()["type_codes"].get(code)
 
-    if doc_type is None:
-        # an official letter has no type line: its subject line "V/v …" is the title
+    if doc_type in (None, "Công văn") and title is None:
+        # an official letter has no type line: its subject line "V/v …" (or "về việc …" in full,
+        # which Party letters print under the number) is the title
         for index, line in enumerate(lines):
-            subject = re.match(r"\s*V/v\.?\s*(?P<title>.+)", line)
+            subject = re.match(r"\s*V/v\.?\s*(?P<title>.+)", line) or re.search(
+                r"(?:^|(?<=\s))(?P<title>[Vv]ề việc\s.+)", line
+            )
             if not subject:
                 continue
-            parts = [subject.group("title")]
+            found = subject.group("title")
+            parts = [found[0].upper() + found[1:]]
             for following in lines[index + 1 : index + 4]:
                 if (
                     re.match(r"\s*(Kính gửi|Căn cứ|Thực hiện)", following)
@@ -311,7 +384,7 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
                     or is_upper(following)
                 ):
                     break
-                if _PLACE_DATE.search(following) or _NUMBER.search(following):
+                if DATELINE.search(following) or _NUMBER.search(following):
                     break
                 parts.append(following)
             doc_type, title = "Công văn", " ".join(parts).strip(" .")
@@ -319,16 +392,21 @@ def extract_metadata(parsed: ParsedDocument) -> DocumentMeta:
 
     issued = place = None
     if date_match:
-        dateline = date_match.group(0)
-        issued = parse_date(dateline[dateline.lower().index("ngày") :])
+        issued = dateline_date(date_match)
         place = (date_match.group("place") or "").strip(" |") or None
+    number, issued = _self_dated(parsed.content, doc_type, symbol, number, issued)
 
     issuer, parent = _issuer(lines)
+    if issuer is None and formula:
+        issuer = _body_name(_formula_body(formula))
     if issuer is None:
         body = _symbol_issuer(symbol)
         if body:
             issuer = f"{body} tỉnh {place}" if place and body.startswith(("Sở", "Ủy ban", "Ban")) else body
     province = province_in(parent) or province_in(issuer)
+    if issuer and re.search(r"\b(?:tỉnh|thành phố|huyện)$", issuer) and (province or place):
+        # "ĐẢNG ỦY ỦY BAN NHÂN DÂN TỈNH" under "ĐẢNG BỘ TỈNH LÀO CAI": the place is named by the parent line
+        issuer = f"{issuer} {province or place}"
     if issuer and province and issuer.startswith(("Sở ", "Ban ", "Văn phòng ")) and province not in issuer:
         # a provincial department is named with its province ("Sở Xây dựng tỉnh Lạng Sơn")
         issuer = f"{issuer} tỉnh {province}"

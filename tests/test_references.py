@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from extractors.references import citation_spans, find_references
+from extractors.metadata import extract_metadata
+from extractors.references import citation_spans, extract_references, find_references
+from pipeline.ingest import read_document
+from tests.conftest import DEV, GOLD
 
 
 @pytest.mark.parametrize(
@@ -87,3 +92,49 @@ def test_references_repeats_merge_but_spans_keep_every_mention():
     [reference] = find_references(text)
     assert reference.date is not None and reference.date.iso() == "2022-01-24"
     assert len(citation_spans(text)) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Căn cứ Luật Quy hoạch số 21/2017/QH14 ngày 24 tháng 11 năm 2017;", "21/2017/QH14"),
+        ("triển khai Nghị quyết số 163/2024/QH15 ngày 27/11/2024 của Quốc hội phê duyệt", "163/2024/QH15"),
+        ("Pháp lệnh số 01/2019/UBTVQH14 ngày 5/1/2019", "01/2019/UBTVQH14"),
+    ],
+)
+def test_references_laws_numbered_by_legislature_and_term(text, number):
+    assert [r.number for r in find_references(text)] == [number]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Xét đề nghị của 28 đơn vị gồm: Công ty TNHH MTV Duy Cương tại Văn bản số 26/CV-DC ngày 15/4/2026;",
+        "Doanh nghiệp tư nhân Thành Hương tại Văn bản số 01/GĐN-TH ngày 21/4/2026",
+        "Danh nghiệp tư nhân Than đá Suối Bắc tại Văn bản số 02/GĐN-SB ngày 01/4/2026",
+        "theo Văn bản số 12/CV-LH ngày 21/4/2026 của Công ty TNHH Thương mại Lương Hà",
+    ],
+)
+def test_references_letters_of_enterprises_are_not_legal_documents(text):
+    assert find_references(text) == []
+
+
+def test_references_state_decision_cited_about_a_company_is_kept():
+    text = "Công ty cổ phần Yên Phú được cấp phép khai thác tại Quyết định số 1883/QĐ-UBND ngày 12/8/2021"
+    assert [r.number for r in find_references(text)] == ["1883/QĐ-UBND"]
+
+
+def test_references_enterprise_letters_still_mask_their_dates():
+    text = "Công ty TNHH Lương Hà tại Văn bản số 12/CV-LH ngày 21/4/2026"
+    assert citation_spans(text) == [(text.index("Văn bản"), len(text))]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["laocai-kh-sct-2026-kiem-tra-cap-gcn-vlncn-28-don-vi.txt", "bxd-qd-836-2019-quy-hoach-khoang-san-vlxd.txt"],
+)
+def test_references_match_gold_on_corpus(name):
+    gold = json.loads((GOLD / f"{name}.json").read_text(encoding="utf-8"))
+    parsed = read_document(DEV / name)
+    found = {r.number for r in extract_references(parsed, extract_metadata(parsed).number)}
+    assert found == {r if isinstance(r, str) else r["number"] for r in gold["references"]}
