@@ -40,6 +40,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -191,6 +192,12 @@ class Task(Base):
     recurrence: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[str | None] = mapped_column(Text)
     """Anomaly flags joined with ",": "due_before_issue,milestones_out_of_order" (LIKE works on both dialects)."""
+    rule: Mapped[str | None] = mapped_column(String(60))
+    """The segmentation rule that made this text a task ("task.table_row", "task.list_item")."""
+    due_rule: Mapped[str | None] = mapped_column(String(60))
+    """The rule that chose start/due ("due.table_cell", "due.lead_in")."""
+    due_span_start: Mapped[int | None]
+    due_span_end: Mapped[int | None]
 
     document: Mapped[Document] = relationship(back_populates="tasks")
     milestones: Mapped[list[Milestone]] = relationship(back_populates="task", passive_deletes=True)
@@ -232,6 +239,8 @@ class Agency(Base):
     province: Mapped[str | None] = mapped_column(Text)
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="SET NULL"), index=True)
     """The agency that took over this one's duties (the 2025 reorganisation)."""
+    registered: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for a body recognised by the grammar of names that the registry does not know (kept as written)."""
 
     successor: Mapped[Agency | None] = relationship(remote_side="Agency.id")
     aliases: Mapped[list[AgencyAlias]] = relationship(back_populates="agency", passive_deletes=True)
@@ -261,6 +270,8 @@ class TaskAgency(Base):
     """The mention as written ("UBND các huyện", "Sở KH&ĐT")."""
     span_start: Mapped[int]
     span_end: Mapped[int]
+    rule: Mapped[str | None] = mapped_column(String(60))
+    """The rule that gave the agency its role ("role.cue_lead", "role.heading_scope", "role.table_column")."""
 
     task: Mapped[Task] = relationship(back_populates="agencies")
     agency: Mapped[Agency] = relationship()
@@ -281,6 +292,8 @@ class AgencyMentionRow(Base):
     role: Mapped[str | None] = mapped_column(String(12))
     span_start: Mapped[int]
     span_end: Mapped[int]
+    rule: Mapped[str | None] = mapped_column(String(60))
+    """The rule that recognised the body ("agency.registry", "agency.head_noun")."""
 
     document: Mapped[Document] = relationship(back_populates="agency_mentions")
 
@@ -319,6 +332,7 @@ class Target(Base):
     text: Mapped[str] = mapped_column(Text)
     span_start: Mapped[int]
     span_end: Mapped[int]
+    rule: Mapped[str | None] = mapped_column(String(60))
 
     document: Mapped[Document] = relationship(back_populates="targets")
 

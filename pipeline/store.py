@@ -118,9 +118,11 @@ def _insert_ignoring_conflicts(session: Session, table, values: dict, conflict: 
 def upsert_agencies(session: Session, mentions: Iterable[AgencyMention]) -> dict[str, int]:
     """Ids of every agency named in ``mentions`` (and of their registry successors), creating missing rows."""
     kinds: dict[str, str] = {}
+    registered: dict[str, bool] = {}
     for mention in mentions:
         if mention.name.strip():
             kinds.setdefault(mention.name, mention.kind)
+            registered[mention.name] = registered.get(mention.name, False) or mention.registered
     successor_of = {name: agency_links.successors(name) for name in kinds}
     for names in successor_of.values():
         for successor in names:
@@ -135,6 +137,7 @@ def upsert_agencies(session: Session, mentions: Iterable[AgencyMention]) -> dict
             "kind": profile.kind or kinds[name],
             "level": profile.level,
             "province": profile.province,
+            "registered": registered.get(name, True),
         }
         _insert_ignoring_conflicts(session, table, values, ["name"])
     rows = session.execute(select(schema.Agency.name, schema.Agency.id).where(schema.Agency.name.in_(list(kinds))))
@@ -226,6 +229,7 @@ def _add_children(
                 text=target.text,
                 span_start=target.span[0],
                 span_end=target.span[1],
+                rule=target.rule,
             )
         )
     for reference in extraction.references:
@@ -256,6 +260,7 @@ def _add_children(
                     role=mention.role,
                     span_start=mention.span[0],
                     span_end=mention.span[1],
+                    rule=mention.rule,
                 )
             )
     for expression in extraction.dates:
@@ -293,6 +298,10 @@ def _task_row(document_id: int, ordinal: int, task, agency_ids: dict[str, int]) 
         due_last_day=last_day(task.due),
         recurrence=task.recurrence,
         flags=",".join(task.flags) or None,
+        rule=task.rule,
+        due_rule=task.due_rule,
+        due_span_start=task.due_span[0] if task.due_span else None,
+        due_span_end=task.due_span[1] if task.due_span else None,
     )
     row.agencies = [
         schema.TaskAgency(
@@ -301,6 +310,7 @@ def _task_row(document_id: int, ordinal: int, task, agency_ids: dict[str, int]) 
             mention=mention.text,
             span_start=mention.span[0],
             span_end=mention.span[1],
+            rule=mention.rule,
         )
         for mention in task.roles
         if mention.role is not None and mention.name in agency_ids
