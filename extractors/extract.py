@@ -80,7 +80,7 @@ def extract(parsed: ParsedDocument) -> Extraction:
         for task, draft in zip(build_tasks(parsed, drafts, mentions), drafts, strict=True)
     ]
     tasks = _flag_steps_out_of_order(tasks)
-    targets = extract_targets(parsed, default_year=year)
+    targets = extract_targets(parsed, default_year=year, title=meta.title or "")
     linked = []
     for target in targets:
         owner = next((i for i, t in enumerate(tasks) if _inside(target.span, [t.span])), None)
