@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from extractors.agencies import find_mentions
 from extractors.dates import find_time_expressions, flag_anomalies, task_window
+from extractors.document_kind import not_administrative
 from extractors.metadata import extract_metadata
 from extractors.references import citation_spans, extract_references
 from extractors.structure import build_outline, extract_sections
@@ -74,19 +75,23 @@ def extract(parsed: ParsedDocument) -> Extraction:
     year = meta.issued_date.year if meta.issued_date else None
     mentions = find_mentions(content, 0, province=meta.province)
     times = [t for t in find_time_expressions(content, 0, default_year=year) if not _inside(t.span, cited)]
-    drafts = segment_tasks(parsed, mentions, outline)
+    refusal = not_administrative(parsed)
+    drafts = [] if refusal else segment_tasks(parsed, mentions, outline)
     tasks = [
         _date_task(task, draft.time_spans, times, meta.issued_date)
         for task, draft in zip(build_tasks(parsed, drafts, mentions), drafts, strict=True)
     ]
     tasks = _flag_steps_out_of_order(tasks)
-    targets = extract_targets(parsed, default_year=year, title=meta.title or "")
+    targets = [] if refusal else extract_targets(parsed, default_year=year, title=meta.title or "")
     linked = []
     for target in targets:
         owner = next((i for i, t in enumerate(tasks) if _inside(target.span, [t.span])), None)
         linked.append(target.model_copy(update={"task": owner}))
+    source = parsed.source
+    if refusal:
+        source = source.model_copy(update={"warnings": [*source.warnings, refusal]})
     return Extraction(
-        source=parsed.source,
+        source=source,
         content=content,
         blocks=parsed.blocks,
         document=meta,

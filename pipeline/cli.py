@@ -85,6 +85,8 @@ def extract(
                 traceback.print_exc()
             report(path, describe_unexpected(exc))
             continue
+        for warning in extraction.source.warnings:
+            report(path, f"warning: {warning}")
         payload = extraction.to_contract()
         if out is not None:
             target = out / f"{path.name}.json"
