@@ -16,6 +16,7 @@ from functools import lru_cache
 from extractors.date_kinds import _kind
 from extractors.date_patterns import _find_atoms
 from extractors.date_vocabulary import _DASH, Kind, TimeMention, _alt, _Atom, _Ymd, vocabulary
+from extractors.relative_dates import find_durations
 from models.document import PartialDate, TimeExpression
 
 _RANGE_GAP = re.compile(rf"\s*{_DASH}\s*")
@@ -214,12 +215,17 @@ def find_time_expressions(text: str, offset: int = 0, default_year: int | None =
     :class:`TimeMention` objects: check ``kind == "task"`` before using one
     to date work.
     """
-    mentions: list[TimeExpression] = []
+    mentions: list[TimeMention] = []
     for atom in _combine(text, _find_atoms(text)):
         mention = _mention(text, atom, offset, default_year)
         if mention is not None:
             mentions.append(mention)
-    return mentions
+    durations = find_durations(text, offset, mentions)
+    if durations:
+        # a duration's event clause may hold a date of its own ("kể từ ngày 01/7/2026"): the duration wins
+        kept = [m for m in mentions if not any(d.span[0] < m.span[1] and m.span[0] < d.span[1] for d in durations)]
+        mentions = sorted([*kept, *durations], key=lambda m: m.span)
+    return list(mentions)
 
 
 def kind_of(expression: TimeExpression) -> Kind:

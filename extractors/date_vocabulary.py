@@ -38,6 +38,12 @@ class TimeMention(TimeExpression):
     """True when the year came from ``default_year``, not from the text."""
     cue: str | None = None
     """Cue class of the word written before it: deadline, until, from, within, baseline (time_words.json)."""
+    offset_amount: int | None = None
+    """A duration counted from an event ("trong thời hạn 06 tháng, kể từ …"): the count …"""
+    offset_unit: str | None = None
+    """… its unit (day, month, year) …"""
+    offset_from: str | None = None
+    """… and the event: "issue" (this document's issue) or "effective" (a named document's effective date)."""
     completes: bool = False
     """A completion verb governs it ("hoàn thành trong Quý IV/2018", "Đến năm 2015, hoàn thành"): a finish date."""
     anchored: bool = False

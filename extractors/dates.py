@@ -42,10 +42,13 @@ from __future__ import annotations
 
 from extractors.date_parsing import find_time_expressions, kind_of, parse_date, schedule_expressions
 from extractors.date_vocabulary import Kind, TimeMention, vocabulary
-from extractors.task_window import flag_anomalies, task_window
+from extractors.task_window import Window, choose_window, date_task, flag_anomalies, task_window
 
 __all__ = [
     "Kind",
+    "Window",
+    "choose_window",
+    "date_task",
     "TimeMention",
     "find_time_expressions",
     "flag_anomalies",

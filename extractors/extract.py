@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from extractors.agencies import find_mentions
-from extractors.dates import find_time_expressions, flag_anomalies, task_window
+from extractors.dates import date_task, find_time_expressions
 from extractors.document_kind import not_administrative
 from extractors.metadata import extract_metadata
 from extractors.references import citation_spans, extract_references
@@ -32,18 +32,11 @@ def _inside(span: Span, spans: list[Span]) -> bool:
 
 
 def _date_task(task: Task, time_spans: list[Span], times: list[TimeExpression], issued) -> Task:
-    own = [t for t in times if _inside(t.span, time_spans)]
-    milestones = []
-    for milestone in task.milestones:
-        found = [t for t in times if _inside(t.span, [milestone.span])]
-        start, due, _ = task_window(found) if found else (None, None, None)
-        milestones.append(milestone.model_copy(update={"start": start, "due": due}))
-    milestone_times = [t for t in times if any(_inside(t.span, [m.span]) for m in task.milestones)]
-    start, due, recurrence = task_window(own + [t for t in milestone_times if t not in own])
-    flags = flag_anomalies(issued, due, [(m.text, m.due) for m in milestones])
-    return task.model_copy(
-        update={"start": start, "due": due, "recurrence": recurrence, "milestones": milestones, "flags": flags}
-    )
+    """Start, due, recurrence and their provenance (``due_rule``, ``due_span``) of one task.
+
+    The rules live in extractors/task_window.py (``date_task``); this only hands it the task's spans.
+    """
+    return date_task(task, time_spans, times, issued)
 
 
 _SEQUENCED_SECTIONS = ("schedule", "Phụ lục")

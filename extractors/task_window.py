@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 
 from extractors.date_parsing import schedule_expressions
-from models.document import PartialDate, TimeExpression
+from extractors.date_vocabulary import TimeMention
+from extractors.relative_dates import resolve_from_issue
+from models.document import PartialDate, Span, Task, TimeExpression
 
 
 def _upper(date: PartialDate) -> tuple[int, int, int]:
@@ -37,6 +40,18 @@ def _recurrence_text(expressions: list[TimeExpression]) -> str | None:
     return f"{primary} ({extra[0]})" if extra else primary
 
 
+@dataclass(frozen=True)
+class Window:
+    """A task's window and the expressions it was read from (for provenance: ``Task.due_rule``/``due_span``)."""
+
+    start: PartialDate | None
+    due: PartialDate | None
+    recurrence: str | None
+    due_from: TimeExpression | None = None
+    """The expression whose end is the due."""
+    start_from: TimeExpression | None = None
+
+
 def task_window(
     expressions: list[TimeExpression],
 ) -> tuple[PartialDate | None, PartialDate | None, str | None]:
@@ -58,24 +73,32 @@ def task_window(
       date of the same task ("hoàn thành … trong Quý IV năm 2018") is the programme's span, not
       the task's window: the completion date is the due.
     """
+    window = choose_window(expressions)
+    return window.start, window.due, window.recurrence
+
+
+def choose_window(expressions: list[TimeExpression]) -> Window:
+    """:func:`task_window` with the chosen expressions kept."""
     timed = schedule_expressions(expressions)
     recurrence = _recurrence_text(timed)
     dated = [e for e in timed if (not e.recurrence or _attr(e, "anchored")) and (e.start or e.end)]
     if recurrence:
         dated = [e for e in dated if _firm(e)]
     dated = _without_spans_of_finishes(dated)
-    ends = [e.end for e in dated if e.end is not None]
-    if not ends:
-        starts = [e.start for e in dated if e.start is not None]
-        return (min(starts, key=_lower) if starts else None), None, recurrence
-    due = max(ends, key=lambda d: (_upper(d), _PRECISION[d.precision]))
+    ended = [e for e in dated if e.end is not None]
+    if not ended:
+        started = [e for e in dated if e.start is not None]
+        first = min(started, key=lambda e: _lower(e.start)) if started else None  # type: ignore[arg-type]
+        return Window(first.start if first else None, None, recurrence, None, first)
+    last = max(ended, key=lambda e: (_upper(e.end), _PRECISION[e.end.precision]))  # type: ignore[arg-type]
+    due = last.end
+    assert due is not None
     if len(dated) == 1:
-        only = dated[0]
-        start = only.start if only.start is not None and only.start != only.end else None
-        return start, due, recurrence
+        start = last.start if last.start is not None and last.start != last.end else None
+        return Window(start, due, recurrence, last, last if start else None)
     fine = [e for e in dated if _PRECISION[_anchor(e).precision] >= _PRECISION[due.precision]]
     first = min(fine, key=lambda e: (_lower(_anchor(e)), e.start is not None))
-    return first.start, due, recurrence
+    return Window(first.start, due, recurrence, last, first if first.start else None)
 
 
 def _attr(expression: TimeExpression, name: str) -> object:
@@ -152,3 +175,64 @@ def flag_anomalies(
         if latest is None or _before(latest, date):
             latest = date
     return flags
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def _inside(span: Span, spans: list[Span]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
+
+
+def _due_rule(task: Task, chosen: TimeExpression, milestone_spans: list[Span]) -> str:
+    """Stable id of where the chosen expression sits and how it was dated.
+
+    ``due.relative_to_issue`` / ``due.relative_to_effective``: a duration counted from
+    the document's issue or a named document's effective date; ``due.own_text``: in the
+    task's own text; ``due.milestone``: in a milestone only; ``due.table_cell``: in a
+    time cell of the task's table row; ``due.lead_in``: outside the task's text in
+    prose (a lead-in or heading whose period passes to its items).
+    """
+    origin = _attr(chosen, "offset_from")
+    if origin in ("issue", "effective"):
+        return f"due.relative_to_{origin}"
+    if _inside(chosen.span, [task.span]):
+        return "due.own_text"
+    if _inside(chosen.span, milestone_spans):
+        return "due.milestone"
+    return "due.table_cell" if task.rule == "task.table_row" else "due.lead_in"
+
+
+def date_task(task: Task, time_spans: list[Span], times: list[TimeExpression], issued: PartialDate | None) -> Task:
+    """The task with start, due, recurrence, milestone dates, anomaly flags, ``due_rule`` and ``due_span``.
+
+    ``time_spans`` are where the task's own time is written (its text, its time cell);
+    expressions in its milestones count too.  A duration counted from the issue
+    ("trong thời hạn 30 ngày") is dated from ``issued`` here, the one place that knows it.
+    """
+
+    def dated(expressions: list[TimeExpression]) -> list[TimeExpression]:
+        return [resolve_from_issue(e, issued) if isinstance(e, TimeMention) else e for e in expressions]
+
+    milestone_spans = [m.span for m in task.milestones]
+    milestones = []
+    for milestone in task.milestones:
+        found = dated([t for t in times if _inside(t.span, [milestone.span])])
+        start, due, _ = task_window(found) if found else (None, None, None)
+        milestones.append(milestone.model_copy(update={"start": start, "due": due}))
+    own = [t for t in times if _inside(t.span, time_spans)]
+    milestone_times = [t for t in times if _inside(t.span, milestone_spans) and t not in own]
+    window = choose_window(dated(own + milestone_times))
+    chosen = window.due_from or window.start_from
+    flags = flag_anomalies(issued, window.due, [(m.text, m.due) for m in milestones])
+    return task.model_copy(
+        update={
+            "start": window.start,
+            "due": window.due,
+            "recurrence": window.recurrence,
+            "milestones": milestones,
+            "flags": flags,
+            "due_rule": _due_rule(task, chosen, milestone_spans) if chosen is not None else None,
+            "due_span": chosen.span if chosen is not None else None,
+        }
+    )
