@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.errors import EmptyDocumentError, UnsupportedFormatError
 from pipeline.ingest import read_document
-from pipeline.ingest.encoding import BinaryDataError, detect_and_decode, utf16_without_bom
+from pipeline.ingest.encoding import BinaryDataError, _line_ranges, detect_and_decode, utf16_without_bom
 from pipeline.ingest.legacy import convert_legacy, decode_legacy, is_uppercase_font, scheme_for_font
 from pipeline.ingest.text import read_text
 
@@ -238,3 +238,66 @@ def test_legacy_scheme_for_font(font: str | None, scheme: str | None, uppercase:
 
 def test_legacy_title_case_line_not_uppercased() -> None:
     assert convert_legacy("Sè * -KH/BC§", "tcvn3") == "Số * -KH/BCĐ"
+
+
+# --------------------------------------------------------------------------- mixed encodings, NUL bytes
+
+
+def _lines(fixture: str) -> list[bytes]:
+    return (DATA / fixture).read_bytes().splitlines(keepends=True)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "encoding"),
+    [("paragraphs.tcvn3.txt", "tcvn3"), ("paragraphs.cp1258.txt", "windows-1258"), ("paragraphs.vni.txt", "vni")],
+)
+def test_encoding_mixed_parts_decoded_per_part(fixture: str, encoding: str) -> None:
+    utf8, legacy = _lines("paragraphs.utf8.txt"), _lines(fixture)
+    assert len(utf8) == len(legacy) and len(utf8) >= 6
+    # the middle third of the file was pasted from a legacy document
+    third = len(utf8) // 3
+    pasted = [i for i in range(third, 2 * third) if not legacy[i].isascii()]
+    mixed = b"".join(legacy[i] if third <= i < 2 * third else utf8[i] for i in range(len(utf8)))
+    decoded = detect_and_decode(mixed)
+    assert decoded.text == ORIGINAL  # neither part is mojibake
+    assert decoded.encoding == f"mixed:utf-8,{encoding}"
+    assert decoded.warnings == (
+        f"the file mixes encodings: lines {_line_ranges([i + 1 for i in pasted])} decoded as {encoding}, "
+        "the rest as UTF-8",
+    )
+
+
+def test_encoding_mixed_line_ranges_named() -> None:
+    assert _line_ranges([3, 4, 5, 9]) == "3-5, 9"
+    assert _line_ranges([1]) == "1"
+
+
+def test_encoding_single_encoding_files_carry_no_mixed_warning() -> None:
+    for fixture in ("paragraphs.utf8.txt", "paragraphs.tcvn3.txt", "paragraphs.cp1258.txt", "paragraphs.vni.txt"):
+        assert detect_and_decode((DATA / fixture).read_bytes()).warnings == ()
+
+
+def test_encoding_nul_bytes_removed_and_counted(tmp_path: Path) -> None:
+    source = (DATA / "paragraphs.utf8.txt").read_bytes()
+    cut = source.index(b" ", len(source) // 2)
+    path = tmp_path / "nul.txt"
+    path.write_bytes(source[:cut] + b"\x00" + source[cut:])
+    document = read_document(path)
+    assert "\x00" not in document.content
+    assert any(w.startswith("1 NUL character removed") for w in document.source.warnings)
+    clean = read_document(DATA / "paragraphs.utf8.txt")
+    assert document.content == clean.content
+    assert not any("NUL" in w for w in clean.source.warnings)
+
+
+def test_encoding_nul_bytes_removed_by_every_reader_builder() -> None:
+    from models.document import SourceInfo
+    from pipeline.ingest.builder import ContentBuilder
+
+    builder = ContentBuilder()
+    builder.add("Kế\x00 hoạch")
+    builder.add_row(["Sở\x00 Y tế", "\x00\x00"], table=0)
+    document = builder.build(SourceInfo(path="x", sha256="0" * 64, format="docx", warnings=["kept"]))
+    assert document.content == "Kế hoạch\n\nSở Y tế | "
+    assert document.source.warnings == ["kept", "4 NUL characters removed (not text; PostgreSQL cannot store them)"]
+    assert document.content[slice(*document.blocks[1].cells[0].span)] == "Sở Y tế"

@@ -3,6 +3,11 @@
 Every reader appends blocks through one :class:`ContentBuilder`; the builder
 owns the separators, so ``content[block.span[0]:block.span[1]]`` is the block
 text for every reader, and table cells carry their own spans.
+
+It also removes NUL characters, for every reader, before spans are taken:
+PostgreSQL cannot store them in text (SQLite can), so a plan with one stray
+NUL once ingested on one backend and failed on the other.  How many were
+removed goes into the document's warnings.
 """
 
 from __future__ import annotations
@@ -15,11 +20,21 @@ BLOCK_SEPARATOR = "\n\n"
 ROW_SEPARATOR = "\n"
 
 
+NUL = "\x00"
+
+
 class ContentBuilder:
     def __init__(self) -> None:
         self._parts: list[str] = []
         self._length = 0
         self.blocks: list[Block] = []
+        self.nul_removed = 0
+
+    def _clean(self, text: str) -> str:
+        if NUL in text:
+            self.nul_removed += text.count(NUL)
+            text = text.replace(NUL, "")
+        return clean_inline(text)
 
     def _append(self, text: str, joined_to_previous_row: bool) -> int:
         if self._parts:
@@ -43,7 +58,7 @@ class ContentBuilder:
         centered: bool = False,
     ) -> Block | None:
         """Append one block; blank text is dropped (returns None)."""
-        text = clean_inline(text)
+        text = self._clean(text)
         if not text:
             return None
         start = self._append(text, joined_to_previous_row=False)
@@ -69,7 +84,7 @@ class ContentBuilder:
         col_spans: list[int] | None = None,
     ) -> Block | None:
         """Append one table row; cells are joined with `` | `` and keep their spans."""
-        cleaned = [clean_inline(cell) for cell in cells]
+        cleaned = [self._clean(cell) for cell in cells]
         if not any(cleaned):
             return None
         previous = self.blocks[-1] if self.blocks else None
@@ -102,4 +117,8 @@ class ContentBuilder:
         return "".join(self._parts)
 
     def build(self, source: SourceInfo) -> ParsedDocument:
+        if self.nul_removed:
+            plural = "s" if self.nul_removed != 1 else ""
+            warning = f"{self.nul_removed} NUL character{plural} removed (not text; PostgreSQL cannot store them)"
+            source = source.model_copy(update={"warnings": [*source.warnings, warning]})
         return ParsedDocument(source=source, content=self.content, blocks=self.blocks)

@@ -11,6 +11,13 @@ words that are valid syllables) wins.  BOMs and the NUL pattern of UTF-16 are
 structural evidence and are taken first; charset-normalizer is asked only when
 no candidate reads as Vietnamese (a non-Vietnamese file), where its language
 models do help.
+
+A file assembled from several sources can mix encodings: UTF-8 paragraphs
+with lines pasted from a TCVN3 or Windows-1258 document.  One encoding for
+the whole file turns one of the parts into mojibake, so when some lines are
+valid UTF-8 and others are clearly not, each part is decoded on its own
+(:func:`_decode_by_part`), kept only if it reads as more Vietnamese than any
+single encoding, and a warning names the lines that were decoded otherwise.
 """
 
 from __future__ import annotations
@@ -58,9 +65,12 @@ class DecodedText:
     """The whole file decoded, NFC."""
     encoding: str
     """``utf-8``, ``utf-8-sig``, ``utf-16``, ``utf-16-le``, ``windows-1258``, ``tcvn3``, ``vni``,
-    ``utf-8+tcvn3`` (legacy text pasted into a UTF-8 file), or charset-normalizer's name."""
+    ``utf-8+tcvn3`` (legacy text pasted into a UTF-8 file), ``mixed:utf-8,tcvn3`` (UTF-8 lines and
+    TCVN3 lines, decoded by part), or charset-normalizer's name."""
     vietnamese_ratio: float
     """Share of valid Vietnamese syllables in the detection sample of the chosen decoding."""
+    warnings: tuple[str, ...] = ()
+    """What the reader should report, e.g. the lines of a file that mixes encodings."""
 
 
 def control_share(text: str) -> float:
@@ -132,6 +142,67 @@ def _decode_whole(data: bytes, encoding: str) -> str:
     return _nfc(data.decode(encoding, errors="replace"))
 
 
+FOREIGN_LINE_SHARE = 0.5
+"""A line is in another encoding when more than this share of its non-ASCII characters are not UTF-8
+(below, it is UTF-8 with a damaged byte or two, which stays UTF-8)."""
+MIXED_MARGIN = 0.02
+"""How much more Vietnamese a per-part decoding must read than the best single encoding to be kept."""
+
+
+def _line_ranges(numbers: list[int]) -> str:
+    """``[3, 4, 5, 9]`` → ``"3-5, 9"`` (1-based line numbers, for messages)."""
+    ranges: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        ranges.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(ranges)
+
+
+def _foreign_lines(lines: list[bytes]) -> tuple[list[int], bool]:
+    """(indexes of lines that are not UTF-8, whether any line is non-ASCII UTF-8)."""
+    foreign: list[int] = []
+    utf8 = False
+    for index, line in enumerate(lines):
+        if line.isascii():
+            continue
+        lenient = line.decode("utf-8", errors="replace")
+        non_ascii = sum(1 for char in lenient if ord(char) > 127)
+        if lenient.count("\ufffd") > FOREIGN_LINE_SHARE * non_ascii:
+            foreign.append(index)
+        else:
+            utf8 = True
+    return foreign, utf8
+
+
+def _decode_by_part(data: bytes) -> DecodedText | None:
+    """Decode UTF-8 lines as UTF-8 and the other lines in the 8-bit encoding they read best in; None if unmixed."""
+    lines = data.splitlines(keepends=True)
+    foreign, utf8 = _foreign_lines(lines)
+    if not foreign or not utf8:
+        return None
+    other = b"".join(lines[i] for i in foreign)
+    scored = [(vietnamese_ratio(text), name) for name, text in _candidates(other[:SCORE_BYTES]) if name != "utf-8"]
+    if not scored:
+        return None
+    _, encoding = max(scored, key=lambda item: item[0])
+    chosen = set(foreign)
+    parts = [
+        _decode_whole(line, encoding) if index in chosen else _nfc(line.decode("utf-8", errors="replace"))
+        for index, line in enumerate(lines)
+    ]
+    text = "".join(parts)
+    warning = (
+        f"the file mixes encodings: lines {_line_ranges([i + 1 for i in foreign])} decoded as {encoding}, "
+        "the rest as UTF-8"
+    )
+    return DecodedText(text, f"mixed:utf-8,{encoding}", vietnamese_ratio(text[:SCORE_BYTES]), (warning,))
+
+
 def _charset_normalizer_guess(sample: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
@@ -172,6 +243,11 @@ def detect_and_decode(data: bytes) -> DecodedText:
         guess = _charset_normalizer_guess(sample)
         if guess:
             name = guess
+    if not name.startswith("utf-8+"):
+        mixed = _decode_by_part(data)
+        if mixed is not None and mixed.vietnamese_ratio > ratio + MIXED_MARGIN:
+            _check_not_binary(mixed.text[: SAMPLE_BYTES // 2], "decoded characters")
+            return mixed
     text = _decode_whole(data, name)
     _check_not_binary(text[: SAMPLE_BYTES // 2], "decoded characters")
     return DecodedText(text, name, ratio)
