@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils postgresql
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils postgresql libreoffice-writer-nogui
 
 .PHONY: run test install install-test system-deps bench lint clean
 

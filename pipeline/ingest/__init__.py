@@ -1,4 +1,4 @@
-"""Readers that turn PDF, DOCX and text files into a :class:`ParsedDocument`.
+"""Readers that turn PDF, DOCX, legacy Word .doc and text files into a :class:`ParsedDocument`.
 
 The reader is chosen by sniffing the bytes, not by the file name: plans
 arrive renamed, without extensions, or as ``.txt`` files that are really
@@ -61,9 +61,9 @@ def read_document(path: str | Path) -> ParsedDocument:
 
         return read_docx(path, data)
     if kind == "ole":
-        raise UnsupportedFormatError(
-            path, "legacy Word .doc (OLE) file: convert it to .docx (libreoffice --convert-to docx) first"
-        )
+        from pipeline.ingest.doc import read_doc
+
+        return read_doc(path, data)
     if kind == "zip":
         raise UnsupportedFormatError(path, "a ZIP archive that is not a Word .docx document")
     if kind == "image":
