@@ -63,12 +63,17 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from pipeline.db import describe
-    from pipeline.discover import discover
+    from pipeline.discover import discover_all
     from pipeline.run import ingest_files
 
-    files, missing = discover(paths)
+    found = discover_all(paths)
+    files, missing = found.files, found.missing
     for path in missing:
         typer.echo(f"kehoach: {path}: no such file or folder", err=True)
+    if not files and found.unreadable:
+        for folder, reason in found.unreadable:
+            typer.echo(f"kehoach: {folder}: {reason}", err=True)
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS)
     if not files:
         if not missing:
             typer.echo("kehoach: no documents found in " + ", ".join(map(str, paths)), err=True)
@@ -91,7 +96,12 @@ def ingest(
 
         try:
             summary = ingest_files(
-                engine, files, workers=workers, args={"paths": [str(p) for p in paths]}, on_progress=on_progress
+                engine,
+                files,
+                workers=workers,
+                args={"paths": [str(p) for p in paths]},
+                on_progress=on_progress,
+                unreadable=found.unreadable,
             )
         except Exception as exc:  # noqa: BLE001 - a database that cannot be reached is one line, not a traceback
             raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc

@@ -232,8 +232,12 @@ def ingest_files(
     workers: int | None = None,
     args: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    unreadable: Iterable[tuple[Path, str]] = (),
 ) -> BatchSummary:
-    """Ingest ``files`` into the database behind ``engine`` (schema upgraded first)."""
+    """Ingest ``files`` into the database behind ``engine`` (schema upgraded first).
+
+    ``unreadable`` (folder, reason) pairs from the walk become failures too, so a folder left out is a row.
+    """
     began = time.perf_counter()
     files = list(files)
     upgrade(engine)
@@ -251,6 +255,9 @@ def ingest_files(
         failure = Failure(path, sha256, error_class, message)
         summary.failures.append(failure)
         record_error(engine, summary.run_id, failure)
+
+    for folder, reason in unreadable:
+        fail(str(folder), None, "IngestError", reason)
 
     to_extract: list[str] = []
     hashes: dict[str, str] = {}
