@@ -1,8 +1,8 @@
 """Legacy Word .doc reader: a real Lâm Đồng plan read through LibreOffice, and every way a .doc can fail.
 
 The real file is ``tests/corpus/real/lamdong-kh-ubnd-2026-pcmt-xa-phuong-dac-khu-khong-ma-tuy.doc``
-(Word 97-2003, as published).  Its plain-text version and gold live in the
-shared corpus beside the repository; the tests that need them skip without it.
+(Word 97-2003, as published); its plain-text version is ``tests/corpus/dev/<same name>.txt``
+and both share one gold.
 Damaged files are made from the real file's bytes, so the OLE structure they
 break is a real one.
 """
@@ -25,7 +25,7 @@ from pipeline.errors import DamagedFileError, EncryptedFileError, MissingDepende
 from pipeline.ingest import doc as legacy_doc
 from pipeline.ingest import read_document
 from pipeline.ingest.doc import CONVERTED_WARNING, find_soffice, read_doc, word_import_filter
-from tests.conftest import REAL
+from tests.conftest import DEV, GOLD, REAL
 
 try:
     from tests.fidelity import fidelity
@@ -34,13 +34,11 @@ except ModuleNotFoundError:  # pytest puts tests/ itself on sys.path
 
 NAME = "lamdong-kh-ubnd-2026-pcmt-xa-phuong-dac-khu-khong-ma-tuy"
 REAL_DOC = REAL / f"{NAME}.doc"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SHARED_TEXT = SHARED / "corpus" / "dev" / f"{NAME}.txt"
-SHARED_GOLD = SHARED / "eval" / "gold" / f"{NAME}.txt.json"
+TEXT = DEV / f"{NAME}.txt"
+TEXT_GOLD = GOLD / f"{NAME}.txt.json"
 
 NO_SOFFICE = find_soffice() is None
 needs_soffice = pytest.mark.skipif(NO_SOFFICE, reason="LibreOffice (libreoffice-writer-nogui) is not installed")
-needs_shared_text = pytest.mark.skipif(not SHARED_TEXT.exists(), reason="shared corpus not beside the repository")
 
 FIB_OFFSET = 512
 """Where the real file's WordDocument stream, and so its File Information Block, starts (first sector)."""
@@ -88,29 +86,27 @@ def test_doc_real_plan_reads_letterhead_and_headings_as_blocks(parsed) -> None:
     assert parsed.content.index("KẾ HOẠCH") < parsed.content.index("I. MỤC ĐÍCH, YÊU CẦU")
 
 
-@needs_shared_text
 def test_doc_real_plan_reproduces_its_text_version_word_for_word(parsed) -> None:
-    result = fidelity(parsed.content, SHARED_TEXT.read_text(encoding="utf-8"))
+    result = fidelity(parsed.content, TEXT.read_text(encoding="utf-8"))
     assert result.reference_words > 8000
     assert result.in_order >= 0.99, result
 
 
 @pytest.mark.slow
 @needs_soffice
-@pytest.mark.skipif(not (SHARED_TEXT.exists() and SHARED_GOLD.exists()), reason="shared corpus not available")
 def test_doc_real_plan_scores_as_its_text_version() -> None:
     """The .doc and its .txt are the same plan: scored on the same gold, the .doc must do as well."""
     from extractors.extract import extract
     from tests.eval import score
 
-    gold = json.loads(SHARED_GOLD.read_text(encoding="utf-8"))
+    gold = json.loads(TEXT_GOLD.read_text(encoding="utf-8"))
 
     def scores(path: Path) -> dict:
         tally = score.Tally()
         score.score_document(gold, extract(read_document(path)).to_contract(), tally)
         return score.summary(tally)
 
-    text_scores, doc_scores = scores(SHARED_TEXT), scores(REAL_DOC)
+    text_scores, doc_scores = scores(TEXT), scores(REAL_DOC)
     assert text_scores["task_f1"] > 0.5, text_scores  # the comparison means something only if the text scores
     for metric, value in text_scores.items():
         assert doc_scores[metric] >= value, (metric, doc_scores, text_scores)
