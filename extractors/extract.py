@@ -7,6 +7,7 @@ steps before it.
 
 from __future__ import annotations
 
+import re
 from importlib.metadata import PackageNotFoundError, version
 
 from extractors.agencies import find_mentions
@@ -16,6 +17,7 @@ from extractors.metadata import extract_metadata
 from extractors.references import citation_spans, extract_references
 from extractors.structure import build_outline, extract_sections
 from extractors.targets import extract_targets
+from extractors.task_drafts import Draft
 from extractors.tasks import build_tasks, segment_tasks
 from models.document import Extraction, ParsedDocument, Span, Task, TimeExpression
 
@@ -37,6 +39,38 @@ def _date_task(task: Task, time_spans: list[Span], times: list[TimeExpression], 
     The rules live in extractors/task_window.py (``date_task``); this only hands it the task's spans.
     """
     return date_task(task, time_spans, times, issued)
+
+
+_PERIOD_CUE = re.compile(r"(?:^|\s)(?:trong|trước|chậm nhất|hoàn thành|đến hết|đến)\s*$", re.IGNORECASE)
+"""Words before a time that make a heading or lead-in set its items' period ("NGAY TRONG THÁNG 12/2025")."""
+
+
+def _sets_period(expression: TimeExpression, content: str) -> bool:
+    """A time a heading or lead-in imposes: "trong/trước/đến …" (the cue the date reader records, or read here)."""
+    if expression.kind != "task":
+        return False
+    if getattr(expression, "cue", None) in ("within", "deadline", "until"):
+        return True
+    written = content[max(0, expression.span[0] - 16) : expression.span[0]]
+    return bool(_PERIOD_CUE.search(written.rstrip() + " "))
+
+
+def _inherit_period(task: Task, draft: Draft, times: list[TimeExpression], issued, content: str) -> Task:
+    """A task that dates nothing itself takes the period its nearest heading or lead-in sets.
+
+    Only a period the heading imposes counts ("trong tháng 12/2025", "trước
+    năm 2025", "trong thời hạn 06 tháng …"); a year that merely names the
+    subject ("CÁC CHỈ SỐ NĂM 2026") does not date the items.
+    """
+    if task.due is not None or task.start is not None:
+        return task  # a recurring duty ("hằng tuần") under "… TRONG THÁNG 12/2025" still has that month as its period
+    for span in draft.inherited_times:
+        periods = [t for t in times if _inside(t.span, [span]) and _sets_period(t, content)]
+        if periods:
+            dated = _date_task(task, [t.span for t in periods], times, issued)
+            if dated.due is not None or dated.start is not None:
+                return dated.model_copy(update={"due_rule": "due.lead_in", "recurrence": task.recurrence})
+    return task
 
 
 _SEQUENCED_SECTIONS = ("schedule", "Phụ lục")
@@ -71,7 +105,9 @@ def extract(parsed: ParsedDocument) -> Extraction:
     refusal = not_administrative(parsed)
     drafts = [] if refusal else segment_tasks(parsed, mentions, outline)
     tasks = [
-        _date_task(task, draft.time_spans, times, meta.issued_date)
+        _inherit_period(
+            _date_task(task, draft.time_spans, times, meta.issued_date), draft, times, meta.issued_date, content
+        )
         for task, draft in zip(build_tasks(parsed, drafts, mentions), drafts, strict=True)
     ]
     tasks = _flag_steps_out_of_order(tasks)

@@ -81,6 +81,8 @@ class Segmenter:
         self.content = parsed.content
         self.mentions = mentions
         self.drafts: list[Draft] = []
+        self.periods: list[Span] = []
+        """Own text of the headings and lead-ins above the node being visited, outermost first."""
 
     # -- helpers ------------------------------------------------------------------
     def text(self, span: Span) -> str:
@@ -283,6 +285,17 @@ class Segmenter:
         return text.endswith(":") and any(m.rule == "role.cue_lead" for m in self._roles_of(node.span))
 
     def visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
+        """Visit a node with its own text on the stack of periods its items may inherit ("Trong năm 2022 …:")."""
+        if not node.children:
+            self._visit(node, inherited, zone)
+            return
+        self.periods.append((node.head.span[0], node.blocks[-1].span[1]))
+        try:
+            self._visit(node, inherited, zone)
+        finally:
+            self.periods.pop()
+
+    def _visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
         own_zone = _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
         if own_zone is False or _field_label(node.title) == "ignore":
             return
@@ -423,6 +436,7 @@ class Segmenter:
             time_spans=[span],
             milestone_spans=[(m.head.span[0], m.blocks[-1].span[1]) for m in milestones or []],
             rule=rule,
+            inherited_times=self.periods[::-1],
         )
         self.drafts.append(draft)
         if closing:
@@ -444,7 +458,14 @@ class Segmenter:
         while last.children:
             last = last.children[-1]
         span = (node.head.span[0], last.blocks[-1].span[1])
-        draft = Draft(span=span, section=node.path, page=node.head.page, inherited=inherited, rule="task.field_item")
+        draft = Draft(
+            span=span,
+            section=node.path,
+            page=node.head.page,
+            inherited=inherited,
+            rule="task.field_item",
+            inherited_times=self.periods[::-1],
+        )
         draft.role_spans.append(node.head.span)
         for child in node.children:
             child_span = (child.head.span[0], child.blocks[-1].span[1])

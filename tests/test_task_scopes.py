@@ -342,3 +342,23 @@ def test_misread_addressee_lines_are_still_addressees():
         ]
     )
     assert [t.text for t in extraction.tasks] == ["1. Rà soát các văn bản quy phạm pháp luật đã ban hành."]
+
+
+def test_a_heading_or_lead_in_period_dates_the_items_that_give_none():
+    extraction = run(
+        [
+            "I. NHỮNG NHIỆM VỤ CẦN TRIỂN KHAI NGAY TRONG THÁNG 12/2025",
+            "1. Văn phòng Ủy ban nhân dân tỉnh",
+            "a) Rà soát, thống kê kết quả thực hiện các nhiệm vụ được giao.",
+            "b) Định kỳ hằng tuần báo cáo lãnh đạo Ủy ban nhân dân tỉnh tình hình giải quyết hồ sơ.",
+            "c) Hoàn thành việc công bố thủ tục hành chính trước ngày 20/12/2025.",
+            "II. NHIỆM VỤ, GIẢI PHÁP CẢI THIỆN CÁC CHỈ SỐ NĂM 2026",
+            "1. Đẩy mạnh cải cách thủ tục hành chính.",
+        ]
+    )
+    review = by_anchor(extraction, "Rà soát, thống kê")
+    assert (review.due.iso(), review.due_rule) == ("2025-12", "due.lead_in")
+    weekly = by_anchor(extraction, "Định kỳ hằng tuần")
+    assert weekly.due.iso() == "2025-12" and weekly.recurrence
+    assert by_anchor(extraction, "công bố thủ tục").due.iso() == "2025-12-20"  # its own date wins
+    assert by_anchor(extraction, "Đẩy mạnh cải cách").due is None  # a year naming the subject sets no period
