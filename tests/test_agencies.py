@@ -137,7 +137,7 @@ def test_agencies_lookup_accepts_aliases() -> None:
         # groups and where one group ends
         (
             "Phối hợp với các sở, ngành, địa phương, đơn vị tư vấn xây dựng",
-            ["các sở, ngành", "các địa phương", "Đơn vị tư vấn"],
+            ["các sở, ngành, địa phương", "Đơn vị tư vấn"],  # one group, not split at commas
         ),
         (
             "a) Các sở, ban, ngành, tổ chức\nchính trị - xã hội tỉnh, UBND các huyện, thành phố tổ chức",
@@ -177,10 +177,13 @@ def test_agencies_lookup_accepts_aliases() -> None:
             ],
         ),
         ("xin ý kiến các Bộ, ngành Trung ương theo ngành dọc", ["các Bộ, ngành trung ương"]),
-        ("Các cấp, các ngành cần tập trung chỉ đạo", []),
-        # sub-units "của" their owner are the owner
-        ("phối hợp với các đơn vị chuyên môn liên quan của các Bộ, ngành trung ương", ["các Bộ, ngành trung ương"]),
-        ("các phòng chuyên môn của UBND huyện Chi Lăng", ["Ủy ban nhân dân huyện Chi Lăng"]),
+        ("Các cấp, các ngành cần tập trung chỉ đạo", ["các cấp, ngành"]),
+        # sub-units "của" / "thuộc" their owner: one group named with its owner
+        (
+            "phối hợp với các đơn vị chuyên môn liên quan của các Bộ, ngành trung ương",
+            ["các đơn vị chuyên môn liên quan của các Bộ, ngành trung ương"],
+        ),
+        ("các phòng chuyên môn của UBND huyện Chi Lăng", ["các phòng chuyên môn của Ủy ban nhân dân huyện Chi Lăng"]),
         ("các sở, ban, ngành của tỉnh", ["các sở, ban, ngành của tỉnh"]),
         # people's committees by rule, provincial bodies without their province
         ("Cơ quan thực hiện: UBND thành phố Lạng Sơn chủ trì", ["Ủy ban nhân dân thành phố Lạng Sơn"]),
@@ -192,8 +195,8 @@ def test_agencies_lookup_accepts_aliases() -> None:
         (
             "Thủ trưởng các sở, ban, ngành, Chủ \n\ntịch UBND các xã, \n\nphường xác định",
             [
-                "các sở, ban, ngành",
-                "Ủy ban nhân dân các xã, phường",
+                "Thủ trưởng các sở, ban, ngành",
+                "Chủ tịch Ủy ban nhân dân các xã, phường",
             ],
         ),
         # internal units and consultants
@@ -358,8 +361,11 @@ def _gold_recall() -> tuple[int, int, list[str]]:
     found = total = 0
     misses: list[str] = []
     for gold_path in sorted((CORPUS / "gold").glob("*.json")):
+        source = CORPUS / "dev" / gold_path.name.removesuffix(".json")
+        if not source.name[:3].isdigit() or not source.exists():
+            continue  # the paragraph map below knows the layout of the Lạng Sơn plans; see the document-level test
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        text = (CORPUS / "dev" / gold_path.name.removesuffix(".json")).read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8")
         folded, origin = _folded_with_map(text)
         paragraphs = _Paragraphs(text)
         mentions = find_mentions(text)
@@ -393,3 +399,42 @@ def test_agencies_recall_of_gold_names_in_their_task_paragraph() -> None:
     recall = found / total
     print(f"gold agency recall {found}/{total} = {recall:.3f}; misses: {misses}")
     assert recall >= RECALL_FLOOR, misses
+
+
+DOCUMENT_RECALL_FLOOR = 0.93
+
+
+def test_agencies_every_gold_lead_and_coordinating_body_is_found_in_its_document() -> None:
+    """Class (a) of issue 7: a wanted body must be a mention somewhere, with the gold's canonical name.
+
+    Over the plans of every body in the corpus (ministries, the Government,
+    councils, other provinces), not only the registry's province: this is
+    what the grammar of body names is for.  Roles are not checked here.
+    """
+    from pipeline.ingest import read_document
+
+    found = total = 0
+    misses: list[str] = []
+    for gold_path in sorted((CORPUS / "gold").glob("*.json")):
+        source = next(
+            (
+                CORPUS / d / gold_path.name.removesuffix(".json")
+                for d in ("dev", "real")
+                if (CORPUS / d / gold_path.name.removesuffix(".json")).exists()
+            ),
+            None,
+        )
+        if source is None or source.suffix == ".doc":
+            continue
+        keys = {score.agency_key(m.name) for m in find_mentions(read_document(source).content)}
+        for task in json.loads(gold_path.read_text(encoding="utf-8")).get("tasks", []):
+            for entry in (*task.get("lead", []), *task.get("coordinating", [])):
+                if entry.startswith("?"):
+                    continue
+                total += 1
+                if score.gold_agency_options(entry) & keys:
+                    found += 1
+                else:
+                    misses.append(f"{source.name[:20]} {entry}")
+    assert total > 1000
+    assert found / total >= DOCUMENT_RECALL_FLOOR, sorted(set(misses))
