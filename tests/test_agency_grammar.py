@@ -1,0 +1,98 @@
+"""The grammar of body names (issue 7): bodies outside the registry, groups whole, owners, office holders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractors.agencies import find_mentions
+from extractors.agency_grammar import written_form
+from pipeline.ingest import read_document
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def named(text: str) -> list[tuple[str, bool]]:
+    return [(m.name, m.registered) for m in find_mentions(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # class 1: head noun + name, unknown to the registry, kept as written
+        ("Cục Biến đổi khí hậu chủ trì, phối hợp với Vụ Pháp chế", ["Cục Biến đổi khí hậu", "Vụ Pháp chế"]),
+        ("giao Tổng công ty Điện lực miền Bắc thực hiện", ["Tổng công ty Điện lực miền Bắc"]),
+        (
+            "Viện Chiến lược, Chính sách tài nguyên và môi trường",
+            ["Viện Chiến lược, Chính sách tài nguyên và môi trường"],
+        ),
+        ("Vụ Kế hoạch-Tài chính tổng hợp", ["Vụ Kế hoạch - Tài chính"]),
+        ("Trung tâm Truyền thông TN&MT", ["Trung tâm Truyền thông Tài nguyên và Môi trường"]),
+        # sector bodies by locality
+        ("Thuế tỉnh, Tòa án nhân dân tối cao", ["Thuế tỉnh", "Tòa án nhân dân tối cao"]),
+        # party organs by owner, chained
+        ("Ban Xây dựng Đảng Đảng ủy UBND tỉnh", ["Ban Xây dựng Đảng Đảng ủy Ủy ban nhân dân tỉnh"]),
+        # office holders
+        ("Chủ tịch UBND cấp xã chịu trách nhiệm", ["Chủ tịch Ủy ban nhân dân cấp xã"]),
+        # class 2: groups whole, with qualifiers and owners
+        (
+            "các bộ, ngành, cơ quan trực thuộc Chính phủ liên quan",
+            ["các Bộ, ngành, cơ quan trực thuộc Chính phủ liên quan"],
+        ),
+        ("các Bộ, ngành và các địa phương liên quan", ["các Bộ, ngành, địa phương liên quan"]),
+        (
+            "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương",
+            ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"],
+        ),
+        (
+            "các đơn vị có liên quan thuộc Bộ TN&MT",
+            ["các đơn vị có liên quan thuộc Bộ Tài nguyên và Môi trường"],
+        ),
+        ("các doanh nghiệp viễn thông", ["các doanh nghiệp viễn thông"]),
+        # not bodies
+        ("các nội dung, các dự án và người dân", []),
+        ("IV. TỔ CHỨC THỰC HIỆN", []),
+        ("Ban hành Kế hoạch; Trường hợp cần thiết", []),
+    ],
+)
+def test_agency_grammar_rules(text: str, expected: list[str]) -> None:
+    assert [name for name, _ in named(text)] == expected
+
+
+def test_agency_grammar_registry_only_normalises() -> None:
+    # a known body found by the grammar gets the registry's name and registered=True
+    assert named("Bộ TN&MT") == [("Bộ Tài nguyên và Môi trường", True)]
+    assert named("Cục Biến đổi khí hậu") == [("Cục Biến đổi khí hậu", False)]
+    rules = {m.rule for m in find_mentions("Sở Xây dựng, Cục Viễn thám quốc gia, các sở, ban, ngành")}
+    assert rules == {"agency.registry", "agency.head_noun", "agency.group"}
+
+
+@pytest.mark.parametrize(
+    ("written", "form"),
+    [
+        ("Vụ  Kế hoạch -Tài chính.", "Vụ Kế hoạch - Tài chính"),
+        ("Văn phòng UBND tỉnh;", "Văn phòng Ủy ban nhân dân tỉnh"),
+        ("Báo TN&MT", "Báo Tài nguyên và Môi trường"),
+    ],
+)
+def test_agency_grammar_written_form(written: str, form: str) -> None:
+    assert written_form(written) == form
+
+
+def _real_documents() -> list[Path]:
+    return sorted(p for d in ("dev", "real") for p in (CORPUS / d).glob("*") if p.suffix in (".txt", ".docx", ".pdf"))
+
+
+def test_agency_grammar_unregistered_names_are_body_names_on_real_documents() -> None:
+    """Precision on every corpus document: an unregistered name is short, has no predicate verb, no line break."""
+    seen = 0
+    for path in _real_documents():
+        for m in find_mentions(read_document(path).content):
+            if m.registered:
+                continue
+            seen += 1
+            assert "\n" not in m.name and len(m.name.split()) <= 24, (path.name, m.name)
+            assert not any(f" {verb} " in f" {m.name} " for verb in ("chủ trì", "phối hợp", "thực hiện")), m.name
+            assert not m.name.startswith(("các nội dung", "các dự án", "người dân")), m.name
+    assert seen > 100
