@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 Span = tuple[int, int]
 """Half-open character offsets ``[start, end)`` into ``ParsedDocument.content``."""
 
-SourceFormat = Literal["text", "docx", "pdf", "pdf-ocr"]
+SourceFormat = Literal["text", "docx", "pdf", "pdf-ocr", "doc"]
 BlockKind = Literal["heading", "paragraph", "list_item", "table_row"]
 Role = Literal["lead", "coordinating"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 try:
-    from tests.fidelity import Case, cases, fidelity, measure, strip_running_lines
+    from tests.fidelity import DEV_BIN, REAL, Case, cases, fidelity, measure, strip_running_lines
 except ModuleNotFoundError:  # pytest puts tests/ itself on sys.path
-    from fidelity import Case, cases, fidelity, measure, strip_running_lines  # type: ignore[no-redef]
+    from fidelity import DEV_BIN, REAL, Case, cases, fidelity, measure, strip_running_lines  # type: ignore[no-redef]
 
 from pipeline.ingest.ocr import missing_ocr
 
@@ -34,7 +34,9 @@ def test_fidelity_covers_every_corpus_rendering() -> None:
     names = {case.rendering.name for case in cases()}
     assert {"000_8544ea3e62a3c3aa.pdf", "000_8544ea3e62a3c3aa.docx", "003_3286ee62c434ea9b.scanned.pdf"} <= names
     assert {"laocai-kh-ct11-khoang-san-du-thao.docx", "daknong-kh-2024-mang-di-dong.pdf"} <= names
-    assert len(names) == 10
+    originals = {p.name for p in REAL.iterdir() if p.suffix in (".pdf", ".docx", ".doc")}
+    assert originals <= names  # every bundled original with a reference text is measured
+    assert len(names) == len(list(DEV_BIN.iterdir())) + len(originals)
 
 
 @pytest.mark.parametrize(
