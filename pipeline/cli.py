@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from pipeline import analyst_cli
-from pipeline.discover import discover
+from pipeline.discover import discover_all
 from pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
     EXIT_MISSING_PATH,
@@ -61,9 +61,12 @@ def extract(
     from extractors.extract import extract as run_extractors
     from pipeline.ingest import read_document
 
-    files, missing = discover(paths)
+    found = discover_all(paths)
+    files, missing = found.files, found.missing
     for path in missing:
         report(path, "no such file or folder")
+    for folder, reason in found.unreadable:
+        report(folder, reason)
     if not files:
         if not missing:
             typer.echo("kehoach: no documents found in " + ", ".join(map(str, paths)), err=True)
@@ -102,7 +105,7 @@ def extract(
                 f"{path}: {len(extraction.tasks)} tasks, {len(extraction.targets)} targets, "
                 f"{len(extraction.references)} references" + (f" -> {out / (path.name + '.json')}" if out else "")
             )
-    if missing or failed:
+    if missing or failed or found.unreadable:
         raise typer.Exit(EXIT_MISSING_PATH if missing and not failed else EXIT_FAILED_DOCUMENTS)
     raise typer.Exit(EXIT_OK)
 

@@ -522,7 +522,7 @@ def read_text(path: Path, data: bytes) -> ParsedDocument:
     _assemble(items, builder)
     if not builder.blocks:
         raise EmptyDocumentError(path, "no text: only markup, separators or blank lines")
-    warnings: list[str] = []
+    warnings: list[str] = list(decoded.warnings)
     if decoded.vietnamese_ratio < LOW_VIETNAMESE:
         warnings.append(
             f"only {decoded.vietnamese_ratio:.0%} of the words read as Vietnamese syllables "

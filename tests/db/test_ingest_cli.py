@@ -71,7 +71,7 @@ def test_ingest_failure_is_recorded_and_batch_goes_on(db_url: str, dev_text: Pat
     bad.write_bytes(OLE_HEADER)
     result = ingest(str(dev_text.parent), "--db", db_url)
     assert result.exit_code == EXIT_FAILED_DOCUMENTS
-    assert "0_ke-hoach-cu.doc" in result.output and "legacy Word" in result.output
+    assert "0_ke-hoach-cu.doc" in result.output and "legacy Word .doc" in result.output
     assert counts(db_url)["documents"] == 1
     engine = make_engine(db_url)
     with engine.connect() as connection:
@@ -79,7 +79,7 @@ def test_ingest_failure_is_recorded_and_batch_goes_on(db_url: str, dev_text: Pat
         failed = connection.execute(text("SELECT failed FROM ingest_runs")).scalar_one()
     assert error.path == str(bad.resolve())
     assert error.error_class == "UnsupportedFormatError"
-    assert error.sha256 is not None and "convert it to .docx" in error.message
+    assert error.sha256 is not None and "no WordDocument stream" in error.message
     assert failed == 1
 
 
