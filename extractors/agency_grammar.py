@@ -192,7 +192,11 @@ def _name_end(text: str, folded: str, g: _Grammar, start: int, bare: bool, upper
             return end, words + 1, place
         if (bl := g.bare_loc_re.match(folded, ws)) and (words or bare):
             return bl.end(), words + 1, None
-        if words == 0 and not cap:
+        if (
+            words == 0
+            and not cap
+            and (_OPENING_GLUE.match(folded, ws) or not _lower_opening(text, folded, g, tok.end()))
+        ):
             break
         if (upper or not cap) and g.stop_re.match(folded, ws):
             break
@@ -212,30 +216,106 @@ def _name_end(text: str, folded: str, g: _Grammar, start: int, bare: bool, upper
     return end, words, None
 
 
+_OPENING_GLUE = re.compile(r"(?:và|hoặc|các|của|với|cho|tại|là|có|được)(?!\w)")
+"""Words that cannot open a name: after a head noun they join it to what follows ("các Sở và Thủ trưởng …")."""
+
+
+def _lower_opening(text: str, folded: str, g: _Grammar, after: int) -> bool:
+    """A lower-case word (two syllables at most) may open a name before a capital ("Trung tâm xúc tiến Đầu tư")."""
+    pos = after
+    for _ in range(2):
+        nxt = g.token_re.match(folded, pos)
+        if nxt is None or nxt.group("p") or g.stop_re.match(folded, nxt.start("w")):
+            return False
+        if _capitalised(text, nxt.start("w")):
+            return not g.head_re.match(folded, nxt.start("w"))  # "Tổ đại biểu Hội đồng …": the owner, not a name
+        pos = nxt.end()
+    return False
+
+
+def _capitalised_words(text: str, folded: str, g: _Grammar, start: int, end: int) -> int:
+    count, pos = 0, start
+    while (tok := g.token_re.match(folded, pos)) and tok.end() <= end:
+        count += _capitalised(text, tok.start("w"))
+        pos = tok.end()
+    return count
+
+
+@functools.lru_cache(maxsize=1)
+def _compound_openers() -> frozenset[str]:
+    return frozenset(grammar_data()["head_nouns"]["compound_openers"])
+
+
+def _ends_compound(text: str, folded: str, start: int) -> bool:
+    """The head noun is the second syllable of a common word ("NHIỆM VỤ", "XÃ HỘI", "cán bộ").
+
+    Only where capitals cannot tell: an upper-case heading, or a head written in lower case.
+    """
+    word = re.search(r"(\w+)[ \t]+$", folded[max(0, start - 12) : start])
+    if word is None or word.group(1) not in _compound_openers():
+        return False
+    return text[start].islower() or text[max(0, start - 12) : start].strip().isupper()
+
+
+def _after_capital(text: str, start: int) -> bool:
+    """The lower-case head ends a word of a place ("Tỉnh đoàn", "Huyện đoàn"): a name of its own, not a head."""
+    before = text[:start].rstrip(" \t")
+    word = re.search(r"(\w+)$", before)
+    return (
+        bool(word)
+        and len(before) == start - 1
+        and word.group(1)[0].isupper()
+        and bool(_grammar().named_loc_re.fullmatch(word.group(1).lower()))
+    )
+
+
+def _shorter_head(folded: str, g: _Grammar, start: int, end: int) -> int | None:
+    """The end of the longest shorter head that takes a name ("Ban" in "Ban Quản lý quy hoạch")."""
+    words = folded[start:end].split()
+    for size in range(len(words) - 1, 0, -1):
+        key = registry.text_key(" ".join(words[:size]))
+        if key in g.heads and g.heads[key][1]:
+            return start + len(" ".join(folded[start:end].split()[:size]))
+    return None
+
+
 def head_noun_candidates(text: str, folded: str, registry_ends: dict[int, int]) -> list[Candidate]:
     """Bodies named by a head noun and a name, a locality or an owner (rule ``agency.head_noun``)."""
     g = _grammar()
     out: list[Candidate] = []
     for m in g.head_re.finditer(folded):
         start = m.start()
-        if not text[start].isupper() or g.not_name_re.match(folded, start):
+        if g.not_name_re.match(folded, start) or _ends_compound(text, folded, start):
             continue
+        head_end = m.end()
         head_key = registry.text_key(m.group())
         display, takes_name, bare = g.heads[head_key]
-        upper = text[start : m.end()].isupper()
-        end, words, place = _name_end(text, folded, g, m.end(), bare, upper)
+        upper = text[start:head_end].isupper()
+        end, words, place = _name_end(text, folded, g, head_end, bare, upper)
+        if words == 0 and place is None and (shorter := _shorter_head(folded, g, start, head_end)) is not None:
+            # "Ban Quản lý quy hoạch": the bare head "Ban Quản lý" found no place; "Ban" names the body
+            head_end = shorter
+            head_key = registry.text_key(folded[start:head_end])
+            display, takes_name, bare = g.heads[head_key]
+            end, words, place = _name_end(text, folded, g, head_end, bare, upper)
+        if not text[start].isupper() and (
+            words < 2 or _capitalised_words(text, folded, g, head_end, end) < 2 or _after_capital(text, start)
+        ):
+            # a lower-case head is a body only before a capitalised name ("giao phòng Quản lý Công nghiệp"),
+            # and not when it ends a capitalised word of its own ("Tỉnh đoàn Thanh niên")
+            continue
         if not takes_name and words == 0:
-            end = m.end()
+            end = head_end
         known = registry_ends.get(start)
         if known is not None and known >= end - 1:
             continue  # the registry knows this body and where its name ends
         if known is not None and not _capitalised(text, _next_word(folded, known)):
             continue  # "Sở Tài chính chủ động": a lower-case word after a known name starts the predicate
         written = text[start:end]
-        rest = written_form(written[m.end() - start :])
+        rest = written_form(written[head_end - start :])
         if upper and rest and rest.upper() == rest and len(_WORD.findall(rest)) > 1:
             written = _sentence_case(display, rest)
-        elif upper:
+        elif upper or not text[start].isupper():
             written = display + (" " + rest if rest else "")
         form = written_form(written)
         if place:
@@ -432,7 +512,6 @@ def _titled(text: str, folded: str, g: _Grammar, m: NameMatch) -> NameMatch:
     title = g.title_re.search(folded, max(0, m.start - 24), m.start)
     if title is None:
         return m
-    written = " ".join(text[title.start() : m.start].split())
-    return _with(
-        m, start=title.start(), name=f"{written} {m.name}", kind="person", rule="agency.office_holder", registered=False
-    )
+    # the holder acts for the body: "Thủ trưởng các sở, ban, ngành" is named "các sở, ban, ngành" (GUIDELINES),
+    # the title stays in the mention's text and span
+    return _with(m, start=title.start(), rule="agency.office_holder")

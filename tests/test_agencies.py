@@ -195,8 +195,8 @@ def test_agencies_lookup_accepts_aliases() -> None:
         (
             "Thủ trưởng các sở, ban, ngành, Chủ \n\ntịch UBND các xã, \n\nphường xác định",
             [
-                "Thủ trưởng các sở, ban, ngành",
-                "Chủ tịch Ủy ban nhân dân các xã, phường",
+                "các sở, ban, ngành",
+                "Ủy ban nhân dân các xã, phường",
             ],
         ),
         # internal units and consultants
