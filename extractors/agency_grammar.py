@@ -137,7 +137,8 @@ def _grammar() -> _Grammar:
         member_start_re=re.compile(rf"(?<!\w)(?P<det>{det})?(?P<member>{member_alt})(?!\s+(?:{not_followed})(?!\w))"),
         member_re=re.compile(rf"(?:{member_alt})(?!\s+(?:{not_followed})(?!\w))"),
         member_info=member_info,
-        group_sep_re=re.compile(rf"(?:\s*,\s*|\s+và\s+)(?:{det})?"),
+        # members joined by a comma, "và", or written as one compound ("các Bộ ngành liên quan", "sở ngành")
+        group_sep_re=re.compile(rf"(?:\s*,\s*|\s+và\s+|[^\S\n]+)(?:{det})?"),
         group_qual_re=re.compile(rf"\s+(?:{registry.alternation(groups['qualifiers'])})(?!\w)"),
         people_named_re=re.compile(
             rf"(?<!\w)(?P<head>{phead_alt})\s+(?P<loc>{registry.alternation(named_locs)})"

@@ -61,6 +61,14 @@ def _zone_of(title: str) -> bool | None:
     return min(positions)[1]
 
 
+_PARTNERS_FIRST = re.compile(r"^\s*(?:[a-zđ]\)|\d{1,2}[.)]|[-+•])?\s*(?:chủ động\s+)?phối hợp\b", re.IGNORECASE)
+
+
+def _opens_with_partners(text: str) -> bool:
+    """A lead-in that opens with "Phối hợp với …" names partners for work whose lead is the scope above."""
+    return bool(_PARTNERS_FIRST.match(text))
+
+
 def _is_upper_title(title: str) -> bool:
     letters = [c for c in title if c.isalpha()]
     return bool(letters) and not any(c.islower() for c in letters)
@@ -143,9 +151,11 @@ class Segmenter:
             return []
         roles = inline_roles(self.content, block.span, self.mentions_in(block.span))
         over_bullets = not body and all(child.style in ("dash", "plus") for child in node.children)
-        if over_bullets and not any(m.rule == "role.cue_lead" for m in roles):
+        partners_only = not any(m.role == "lead" for m in roles) and _opens_with_partners(self.text(block.span))
+        cued = any(m.rule == "role.cue_lead" for m in roles) or partners_only
+        if over_bullets and not cued:
             return []  # "- Xây dựng kế hoạch, gồm:" spells out one task; "Giao Sở X chủ trì:" scopes its bullets
-        if not any(m.role == "lead" for m in roles):
+        if not any(m.role == "lead" for m in roles) and not partners_only:
             return []
         return [m.model_copy(update={"rule": "role.lead_in"}) for m in roles]
 
@@ -310,6 +320,10 @@ class Segmenter:
             return
         scope = self.lead_in(node)
         if scope:
+            if not any(m.role == "lead" for m in scope):
+                # "đ) Phối hợp với các Bộ, ngành và địa phương liên quan chỉ đạo, hướng dẫn triển khai:" under
+                # "1. Bộ Kế hoạch và Đầu tư:": the partners join the lead the items already have
+                scope = [m for m in inherited if m.role == "lead"] + scope
             self.visit_children(children, scope, zone)
             return
         field_children = [c for c in children if _field_label(self.text(c.head.span))]

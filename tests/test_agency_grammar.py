@@ -139,3 +139,8 @@ def test_grammar_does_not_overreach(text, not_name):
 )
 def test_a_head_noun_inside_a_common_word_is_no_body(text):
     assert find_mentions(text, 0) == []
+
+
+def test_group_members_written_as_one_compound_stay_one_group():
+    names = [m.name for m in find_mentions("Bộ Xây dựng, các Bộ ngành liên quan", 0)]
+    assert names == ["Bộ Xây dựng", "các Bộ, ngành liên quan"]

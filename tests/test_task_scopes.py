@@ -362,3 +362,19 @@ def test_a_heading_or_lead_in_period_dates_the_items_that_give_none():
     assert weekly.due.iso() == "2025-12" and weekly.recurrence
     assert by_anchor(extraction, "công bố thủ tục").due.iso() == "2025-12-20"  # its own date wins
     assert by_anchor(extraction, "Đẩy mạnh cải cách").due is None  # a year naming the subject sets no period
+
+
+def test_a_lead_in_naming_only_partners_adds_them_to_the_lead_above():
+    extraction = run(
+        [
+            "1. Bộ Kế hoạch và Đầu tư:",
+            "a) Chủ trì rà soát quy hoạch các khu kinh tế.",
+            "b) Phối hợp với các Bộ, ngành và địa phương liên quan chỉ đạo, hướng dẫn triển khai:",
+            "- Xây dựng kết cấu hạ tầng khu kinh tế đúng tiến độ.",
+            "- Thu hút đầu tư có chọn lọc.",
+        ]
+    )
+    for anchor in ("Xây dựng kết cấu", "Thu hút đầu tư"):
+        task = by_anchor(extraction, anchor)
+        assert task.names("lead") == ["Bộ Kế hoạch và Đầu tư"]
+        assert task.names("coordinating") == ["các Bộ, ngành, địa phương liên quan"]  # the written form of the group
