@@ -65,12 +65,21 @@ _RUN_GAP = re.compile(
 """What may stand between two agencies of one list ("Thủ trưởng các sở, ban, ngành, Chủ tịch UBND các huyện")."""
 
 
+_ALIAS_DEFINITION = re.compile(r"\(\s*(?:sau đây )?(?:gọi (?:tắt )?là|gọi chung là|viết tắt là)[^()]*\)", re.IGNORECASE)
+"""A name's short form defined in passing: "(sau đây gọi là Bộ, cơ quan trung ương)"; the list goes on after it."""
+
+
 def _runs(mentions: list[AgencyMention], content: str) -> list[list[AgencyMention]]:
     """Group mentions separated only by commas, "và", "các" … into lists."""
     runs: list[list[AgencyMention]] = []
+    aliases: list[tuple[int, int]] = []
+    if mentions:
+        first, last = min(m.span[0] for m in mentions), max(m.span[1] for m in mentions)
+        aliases = [m.span() for m in _ALIAS_DEFINITION.finditer(content, max(0, first - 200), last + 200)]
+    mentions = [m for m in mentions if not any(a <= m.span[0] < b for a, b in aliases)]
     for mention in sorted(mentions, key=lambda m: m.span[0]):
         if runs:
-            gap = content[runs[-1][-1].span[1] : mention.span[0]]
+            gap = _ALIAS_DEFINITION.sub(" ", content[runs[-1][-1].span[1] : mention.span[0]])
             if _RUN_GAP.match(matching_form(gap)):
                 runs[-1].append(mention)
                 continue

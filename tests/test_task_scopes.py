@@ -378,3 +378,16 @@ def test_a_lead_in_naming_only_partners_adds_them_to_the_lead_above():
         task = by_anchor(extraction, anchor)
         assert task.names("lead") == ["Bộ Kế hoạch và Đầu tư"]
         assert task.names("coordinating") == ["các Bộ, ngành, địa phương liên quan"]  # the written form of the group
+
+
+def test_a_short_form_defined_in_passing_does_not_cut_the_list_of_bodies_asked():
+    extraction = run(
+        [
+            "Kính gửi: Các Bộ, cơ quan ngang bộ",
+            "Bộ Tài chính đề nghị các Bộ, cơ quan ngang bộ (sau đây gọi là Bộ, cơ quan trung ương) và Ủy ban nhân dân "
+            "các tỉnh, thành phố trực thuộc trung ương tập trung chỉ đạo các nhiệm vụ trọng tâm sau:",
+            "1. Rà soát các văn bản quy phạm pháp luật đã ban hành.",
+        ]
+    )
+    leads = extraction.tasks[0].names("lead")
+    assert len(leads) == 2 and leads[1].startswith("Ủy ban nhân dân các tỉnh"), leads
