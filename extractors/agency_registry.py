@@ -263,7 +263,8 @@ def _compiled() -> _Compiled:
         short_keys[matching_form(head)] = table
         alt = trie_regex(tuple(k.split(" ")) for k in table)
         short_res[matching_form(head)] = re.compile(alt)
-        short_alts.append(rf"(?P<h_{len(short_alts)}>{alternation([head])})\s*:?\s*(?:{alt})")
+        # "các Sở: Xây dựng, Tài chính", "Giám đốc các sở, ngành: Nông nghiệp và PTNT; Tài nguyên và Môi trường"
+        short_alts.append(rf"(?P<h_{len(short_alts)}>{alternation([head])})(?:\s*,\s*(?:ban|ngành))*\s*:?\s*(?:{alt})")
     seps = [re.escape(s) for s in data["distributive_heads"]["separators"] if not s.isalpha()]
     words = [s for s in data["distributive_heads"]["separators"] if s.isalpha()]
     item_sep = rf"(?:\s*[{''.join(seps)}]\s*(?:(?:{'|'.join(words)})\s+)?|\s+(?:{'|'.join(words)})\s+)"

@@ -144,3 +144,9 @@ def test_a_head_noun_inside_a_common_word_is_no_body(text):
 def test_group_members_written_as_one_compound_stay_one_group():
     names = [m.name for m in find_mentions("Bộ Xây dựng, các Bộ ngành liên quan", 0)]
     assert names == ["Bộ Xây dựng", "các Bộ, ngành liên quan"]
+
+
+def test_a_distributive_list_after_an_office_holder_names_each_department():
+    text = "Giám đốc các sở, ngành: Nông nghiệp và Phát triển nông thôn; Tài nguyên và Môi trường thực hiện"
+    names = [m.name for m in find_mentions(text, 0)]
+    assert names == ["Sở Nông nghiệp và Phát triển nông thôn", "Sở Tài nguyên và Môi trường"]
