@@ -51,9 +51,7 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         ),
         "closing_article": re.compile(rf"(?:{_alternation(r['closing_articles'])})"),
         "content_article": re.compile(rf"(?:{_alternation(r['content_articles'])})"),
-        "inspection_content": re.compile(
-            rf"\bnội dung\b[^,;:]{{0,25}}\b(?:{_alternation(r['inspection_words'])})\b"
-        ),
+        "inspection_content": re.compile(rf"\bnội dung\b[^,;:]{{0,25}}\b(?:{_alternation(r['inspection_words'])})\b"),
         "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
     }
 
@@ -90,16 +88,29 @@ def _runs(mentions: list[AgencyMention], content: str) -> list[list[AgencyMentio
 _TRAILING_ASSIGNEE = re.compile(r"\s[-–—]\s*$")
 
 
+_COLON_CLAUSE = re.compile(r":\s+(?=[A-ZĐÀ-Ỹ])")
+_ASKING = re.compile(r"(?:đề nghị|yêu cầu)\s*(?:cho\s+)?$")
+
+
 def _segment_starts(content: str, span: Span) -> list[int]:
     """Where a subject can stand: the segment start and after a field label."""
     starts = [span[0]]
     for match in cue_patterns()["field"].finditer(content, span[0], span[1]):
         starts.append(match.end())
-    return starts
+    # "Trước khi tiến hành kiểm tra: Sở Nội vụ có văn bản …": a clause after a colon has its own subject
+    starts.extend(m.end() for m in _COLON_CLAUSE.finditer(content, span[0], span[1]))
+    return sorted(set(starts))
 
 
-def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> list[AgencyMention]:
-    """Roles from the cue words around agency lists inside one text segment."""
+def inline_roles(
+    content: str, span: Span, mentions: list[AgencyMention], *, in_task: bool = False
+) -> list[AgencyMention]:
+    """Roles from the cue words around agency lists inside one text segment.
+
+    ``in_task``: the segment is a task's own text, where a subject that asks
+    ("Sở Nội vụ có văn bản đề nghị các cơ quan …") is the lead and those it
+    asks are not; in a lead-in the bodies asked lead the items that follow.
+    """
     patterns = cue_patterns()
     folded = matching_form(content[span[0] : span[1]])
     base = span[0]
@@ -125,6 +136,13 @@ def inline_roles(content: str, span: Span, mentions: list[AgencyMention]) -> lis
             role, rule = "coordinating", "role.cue_coordinating"
         elif patterns["lead_before"].match(after) or patterns["lead_after"].search(before[-30:]):
             role, rule = "lead", "role.cue_lead"
+            if (
+                in_task
+                and _ASKING.search(before[-30:])
+                and any(r.rule == "role.subject" and not re.search(r"[.;]", content[r.span[1] : first]) for r in roles)
+            ):
+                # "Sở Nội vụ có văn bản đề nghị các cơ quan …": the subject asks; those asked are not its leads
+                role, rule = None, ""
         elif _TRAILING_ASSIGNEE.search(before[-4:]) and not re.search(r"\w", after):
             # "- Tài sản kết cấu hạ tầng đô thị - Bộ Xây dựng.": a distributive list names who does each item last
             role, rule = "lead", "role.trailing_assignee"
@@ -179,7 +197,7 @@ def resolve_roles(draft: Draft, content: str, mentions: list[AgencyMention]) -> 
     fixed_spans = [span for span, _ in draft.fixed_roles]
     for span in draft.role_spans:
         local = [m for m in within(span) if not any(m.span[0] >= s[0] and m.span[1] <= s[1] for s in fixed_spans)]
-        found.extend(inline_roles(content, span, local))
+        found.extend(inline_roles(content, span, local, in_task=True))
     for span, role in draft.fixed_roles:
         inside = within(span)
         if role == "lead" and draft.role_spans:

@@ -391,3 +391,18 @@ def test_a_short_form_defined_in_passing_does_not_cut_the_list_of_bodies_asked()
     )
     leads = extraction.tasks[0].names("lead")
     assert len(leads) == 2 and leads[1].startswith("Ủy ban nhân dân các tỉnh"), leads
+
+
+def test_a_task_whose_subject_asks_others_is_the_subjects_own():
+    extraction = run(
+        [
+            "V. TỔ CHỨC THỰC HIỆN",
+            "1. Sở Nội vụ",
+            "a) Trước khi tiến hành kiểm tra: Sở Nội vụ có văn bản đề nghị các cơ quan, địa phương được kiểm tra "
+            "xây dựng và gửi báo cáo.",
+            "2. Ủy ban nhân dân tỉnh đề nghị các sở, ban, ngành thực hiện các nội dung sau:",
+            "a) Rà soát các thủ tục hành chính.",
+        ]
+    )
+    assert by_anchor(extraction, "có văn bản đề nghị").names("lead") == ["Sở Nội vụ"]
+    assert by_anchor(extraction, "Rà soát các thủ tục").names("lead") == ["các sở, ban, ngành"]  # a lead-in asks
