@@ -42,6 +42,10 @@ follows it, so the recipients list ends the decision, not the document.
 """
 
 
+_DANGLING_TITLE = re.compile(r"(?:[,;]|(?<!\w)(?:và|các|của|với|cho|Công ty|Tổng công ty|Tập đoàn))\s*$")
+"""A title ending like this was cut by the line wrap: its next line is the rest of it, not its body."""
+
+
 def _is_upper_heading(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and not any(c.islower() for c in letters) and len(text.split()) <= 12
@@ -138,6 +142,13 @@ def build_outline(parsed: ParsedDocument) -> Outline:
         if style is None:
             current = stack[-1]
             if current is root:
+                continue
+            dangling = len(current.blocks) == 1 and bool(_DANGLING_TITLE.search(current.title))
+            if dangling and len(text.split()) <= 8 and text.strip()[:1].isupper() and not text.rstrip().endswith("."):
+                # a title cut after a word that cannot end it ("4.2 Đề nghị các Sở: …; Công ty" / "Điện lực Đắk Nông")
+                current.title = f"{current.title} {text.strip()}"
+                current.blocks.append(block)
+                current.title_blocks = 2
                 continue
             if len(current.blocks) == 1 and _is_upper_heading(current.title) and _is_upper_heading(text):
                 # an upper-case heading wrapped over two lines ("III. TỔ CHỨC" / "THỰC HIỆN")

@@ -102,8 +102,13 @@ class Segmenter:
     def agency_heading(self, node: Node) -> list[AgencyMention]:
         """Agencies a heading hands to its items, when the heading names only agencies."""
         head = node.head
-        title_start = head.span[1] - len(node.title)
-        span = (title_start, head.span[1])
+        # a title may run over two blocks ("… Công ty" / "Điện lực Đắk Nông"): it ends with the last of them
+        title_end = node.blocks[max(0, node.title_blocks - 1)].span[1]
+        first_line = node.title
+        if node.title_blocks > 1:
+            first_line = node.title.split(self.text(node.blocks[1].span).strip())[0]
+        title_start = head.span[1] - len(first_line.rstrip())
+        span = (title_start, title_end)
         title = self.text(span)
         found = self.mentions_in(span)
         if not found:
@@ -120,7 +125,7 @@ class Segmenter:
         residue = re.sub(r"\([^)]*\)", " ", matching_form(residue))  # "(Giao Phòng Bưu chính Viễn thông)"
         residue = re.sub(
             r"\b(nhiệm vụ|trách nhiệm|của|các|và|cấp tỉnh|có liên quan|liên quan|tỉnh|đơn vị|đề nghị|giao|yêu cầu"
-            r"|đối với)\b",
+            r"|đối với|công ty|tổng công ty|tập đoàn)\b",  # "…; Công ty" / "Điện lực Đắk Nông": a head cut by the wrap
             " ",
             residue,
         )
@@ -152,7 +157,10 @@ class Segmenter:
         roles = inline_roles(self.content, block.span, self.mentions_in(block.span))
         over_bullets = not body and all(child.style in ("dash", "plus") for child in node.children)
         partners_only = not any(m.role == "lead" for m in roles) and _opens_with_partners(self.text(block.span))
-        cued = any(m.rule == "role.cue_lead" for m in roles) or partners_only
+        enumerates = bool(cue_patterns()["enumeration"].search(matching_form(self.text(block.span))))
+        subject = any(m.rule == "role.subject" for m in roles) and not enumerates
+        # "1. Ủy ban nhân dân tỉnh, chỉ đạo các cơ quan, đơn vị có liên quan:" scopes its bullets like a "Giao X:"
+        cued = any(m.rule == "role.cue_lead" for m in roles) or partners_only or subject
         if over_bullets and not cued:
             return []  # "- Xây dựng kế hoạch, gồm:" spells out one task; "Giao Sở X chủ trì:" scopes its bullets
         if not any(m.role == "lead" for m in roles) and not partners_only:

@@ -406,3 +406,17 @@ def test_a_task_whose_subject_asks_others_is_the_subjects_own():
     )
     assert by_anchor(extraction, "có văn bản đề nghị").names("lead") == ["Sở Nội vụ"]
     assert by_anchor(extraction, "Rà soát các thủ tục").names("lead") == ["các sở, ban, ngành"]  # a lead-in asks
+
+
+def test_a_title_cut_by_the_line_wrap_keeps_its_last_body():
+    extraction = run(
+        [
+            "4. Trách nhiệm của các cơ quan",
+            "4.2 Đề nghị các Sở: Giao thông Vận tải, Xây dựng; Công ty",
+            "Điện lực Đắk Nông",
+            "Chủ trì, phối hợp với Sở Thông tin và Truyền thông hướng dẫn các đơn vị trong ngành.",
+        ]
+    )
+    task = by_anchor(extraction, "hướng dẫn các đơn vị")
+    assert task.names("lead") == ["Sở Giao thông vận tải", "Sở Xây dựng", "Điện lực Đắk Nông"]
+    assert task.names("coordinating") == ["Sở Thông tin và Truyền thông"]
