@@ -31,8 +31,10 @@ MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 """Marker styles, tried in order; ``m`` is the marker's label."""
 
 _APPENDIX = re.compile(r"^\s*(?:\*\*)?\s*PHỤ LỤC\b", re.IGNORECASE)
-_BODY_END = re.compile(r"^\s*(?:\*\*)?\s*Nơi nhận\s*:?", re.IGNORECASE)
-"""The recipients list closes the body: what follows is the signature, then maybe an appendix."""
+_BODY_END = re.compile(r"^\s*(?:\*\*)?\s*(?:Nơi nhận\s*:?|Trên đây là\b)", re.IGNORECASE)
+"""The closing formula ("Trên đây là Kế hoạch …") or the recipients list closes the body: what follows is the
+signature, then maybe an appendix.  The closing formula asks everyone concerned to carry out the plan; it is
+no task of its own and no part of the last item."""
 _ATTACHED = re.compile(r"^\s*[(*]*\s*(?:Ban hành )?kèm theo\b", re.IGNORECASE)
 """The note under an attached document's title ("(Ban hành kèm theo Quyết định số …)"): a new body starts.
 

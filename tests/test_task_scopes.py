@@ -420,3 +420,20 @@ def test_a_title_cut_by_the_line_wrap_keeps_its_last_body():
     task = by_anchor(extraction, "hướng dẫn các đơn vị")
     assert task.names("lead") == ["Sở Giao thông vận tải", "Sở Xây dựng", "Điện lực Đắk Nông"]
     assert task.names("coordinating") == ["Sở Thông tin và Truyền thông"]
+
+
+def test_attributes_of_the_event_and_the_closing_formula_are_not_tasks():
+    extraction = run(
+        [
+            "II. NỘI DUNG",
+            "1. Thời gian kiểm tra: 13h30 ngày 29/4/2026 (Thứ Tư).",
+            "2. Địa điểm: Sở Công Thương, số 165 Lý Thường Kiệt.",
+            "III. TỔ CHỨC THỰC HIỆN",
+            "1. Giao Phòng Quản lý Công nghiệp chuẩn bị các điều kiện cần thiết để tổ chức kiểm tra.",
+            "Trên đây là Kế hoạch kiểm tra của Sở Công Thương, đề nghị các tổ chức, cá nhân liên quan phối hợp thực hiện.",
+        ]
+    )
+    assert [t.text for t in extraction.tasks] == [
+        "1. Giao Phòng Quản lý Công nghiệp chuẩn bị các điều kiện cần thiết để tổ chức kiểm tra."
+    ]
+    assert extraction.tasks[0].names("lead") == ["Phòng Quản lý Công nghiệp"]
