@@ -145,7 +145,7 @@ def _grammar() -> _Grammar:
             rf"(?P<name>(?:\s+\w+){{0,{int(people['max_name_words'])}}})"
         ),
         people_group_re=re.compile(
-            rf"(?<!\w)(?P<head>{phead_alt})\s+(?P<det>{registry.alternation(people['group_determiners'])})\s+"
+            rf"(?<!\w)(?P<head>{phead_alt})\s+(?:(?P<det>{registry.alternation(people['group_determiners'])})\s+)?"
             rf"(?P<locs>{loc_alt}(?:(?:\s*,\s*|\s+và\s+|\s+){loc_alt})*)"
             rf"(?P<qual>\s+(?:{registry.alternation(people['qualifiers'])}))?"
         ),
@@ -426,8 +426,10 @@ def people_candidates(text: str, folded: str) -> list[Candidate]:
     for m in g.people_group_re.finditer(folded):
         head = g.people_heads[registry.text_key(m.group("head"))]
         locs = [g.localities[registry.text_key(x.group())] for x in g.people_loc_re.finditer(m.group("locs"))]
+        if m.group("det") is None and len(locs) < 2:
+            continue  # "Ủy ban nhân dân tỉnh" is one body; "Ủy ban nhân dân tỉnh, thành phố …" is the group
         qual = " " + " ".join(m.group("qual").split()) if m.group("qual") else ""
-        name = f"{head} {m.group('det')} {', '.join(locs)}{qual}"
+        name = f"{head} {m.group('det') or 'các'} {', '.join(locs)}{qual}"
         entry = registry.group_entry(name)
         level = entry.level if entry else localities[locs[0]]
         match = NameMatch(

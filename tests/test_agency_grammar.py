@@ -150,3 +150,10 @@ def test_a_distributive_list_after_an_office_holder_names_each_department():
     text = "Giám đốc các sở, ngành: Nông nghiệp và Phát triển nông thôn; Tài nguyên và Môi trường thực hiện"
     names = [m.name for m in find_mentions(text, 0)]
     assert names == ["Sở Nông nghiệp và Phát triển nông thôn", "Sở Tài nguyên và Môi trường"]
+
+
+def test_committees_of_several_kinds_of_locality_are_a_group_even_without_cac():
+    assert [m.name for m in find_mentions("Ủy ban nhân dân tỉnh, thành phố trực thuộc trung ương chủ trì", 0)] == [
+        "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"
+    ]
+    assert [m.name for m in find_mentions("Ủy ban nhân dân tỉnh chủ trì", 0)] == ["Ủy ban nhân dân tỉnh"]
