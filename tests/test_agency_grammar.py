@@ -157,3 +157,10 @@ def test_committees_of_several_kinds_of_locality_are_a_group_even_without_cac():
         "Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương"
     ]
     assert [m.name for m in find_mentions("Ủy ban nhân dân tỉnh chủ trì", 0)] == ["Ủy ban nhân dân tỉnh"]
+
+
+def test_party_bodies_serving_a_committee_are_named_with_it():
+    text = "Các cơ quan chuyên trách tham mưu, giúp việc Đảng ủy Ủy ban nhân dân tỉnh,"
+    assert [m.name for m in find_mentions(text, 0)] == [
+        "các cơ quan chuyên trách tham mưu, giúp việc Đảng ủy Ủy ban nhân dân tỉnh"
+    ]
