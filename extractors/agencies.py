@@ -67,8 +67,8 @@ def _resolve(candidates: list[Candidate]) -> list[NameMatch]:
 def match_text(text: str) -> list[NameMatch]:
     """Every agency and group mention in ``text`` (NFC), character offsets, text order.
 
-    The spaCy component of ``extractors.nlp`` calls this; other code should
-    call :func:`find_mentions`, which reads the result through the pipeline.
+    The spaCy component of ``extractors.nlp`` and :func:`find_mentions` both
+    call this, so Doc entities and mentions agree.
     Rule order breaks ties between equally long candidates: groups first (they
     know which groups own sub-units), then registry names, then the grammar.
     """
@@ -100,26 +100,25 @@ def find_mentions(text: str, offset: int = 0, province: str | None = None) -> li
     different one ("Ủy ban nhân dân tỉnh Quảng Ninh").  ``registered`` says
     whether the registry knows the body; ``rule`` which rule recognised it.
     """
-    from extractors.nlp import parse
-
+    # The matcher works on characters (FACTS.md: word tokens miss names), so it needs no spaCy Doc: building one
+    # costs underthesea's word segmentation, half of extraction time, for nothing read here.  The spaCy component
+    # of extractors.nlp calls the same matcher, so Doc entities and these mentions are the same.
     text = nfc(text)
-    doc = parse(text)
     mentions: list[AgencyMention] = []
-    for ent in doc.ents:
-        for m in ent._.agency_mentions:
-            name = m.name
-            if m.place and province and not _same_place(m.place, province):
-                name = f"{name} {m.place}" if name.endswith("tỉnh") else f"{name} tỉnh {m.place}"
-            mentions.append(
-                AgencyMention(
-                    text=text[m.start : m.end],
-                    span=(offset + m.start, offset + m.end),
-                    name=name,
-                    kind=m.kind,
-                    registered=m.registered,
-                    rule=m.rule,
-                )
+    for m in match_text(text):
+        name = m.name
+        if m.place and province and not _same_place(m.place, province):
+            name = f"{name} {m.place}" if name.endswith("tỉnh") else f"{name} tỉnh {m.place}"
+        mentions.append(
+            AgencyMention(
+                text=text[m.start : m.end],
+                span=(offset + m.start, offset + m.end),
+                name=name,
+                kind=m.kind,
+                registered=m.registered,
+                rule=m.rule,
             )
+        )
     return mentions
 
 

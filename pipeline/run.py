@@ -73,15 +73,17 @@ class BatchSummary:
 
 
 def init_worker() -> None:
-    """Load the heavy NLP models once per worker process instead of once per document.
+    """Import the extractors and compile their rule tables once per worker process, not once per document.
 
+    Extraction matches on characters and needs no spaCy Doc, so the NLP models
+    are not loaded here (a worker used to spend ~150 MB and seconds on them).
     Never raises: an initializer that fails breaks the whole process pool, so
-    a model that cannot load is left to fail (and be reported) per document.
+    a problem is left to fail (and be reported) per document.
     """
     try:
-        from extractors.nlp import get_nlp
+        from extractors.agencies import find_mentions
 
-        get_nlp()
+        find_mentions("Sở Xây dựng")  # compiles the grammar and registry patterns
     except Exception:  # noqa: BLE001, S110 - see docstring
         pass
 

@@ -108,3 +108,14 @@ def test_nlp_entities_agree_with_find_mentions(path: Path) -> None:
 def test_nlp_find_cues(text: str, expected: list[tuple[str, str]]) -> None:
     doc = parse(text)
     assert [(label, text[start:end]) for label, start, end in find_cues(doc)] == expected
+
+
+@pytest.mark.parametrize("path", DEV[:8], ids=lambda p: p.name[:24])
+def test_nlp_doc_entities_are_the_mentions_extraction_uses(path: Path) -> None:
+    """find_mentions skips the Doc (no word segmentation) but must see exactly what the spaCy component writes."""
+    from extractors.agencies import find_mentions
+
+    text = nfc(path.read_text(encoding="utf-8"))
+    from_doc = [(m.start, m.end, m.name) for ent in parse(text).ents for m in ent._.agency_mentions]
+    direct = [(m.span[0], m.span[1], m.name) for m in find_mentions(text)]
+    assert from_doc == direct
