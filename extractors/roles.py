@@ -34,7 +34,7 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         "lead_before": re.compile(rf"^\s*,?\s*(?:{_alternation(r['lead_before'])})\b"),
         "coord_after": re.compile(rf"(?:{_alternation(r['coordinating_after'])})\s*(?:với\s+)?(?:các\s+)?$"),
         "subject_gap": re.compile(
-            r"^\s*(?:(?:[ivx]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|nhiệm vụ \d{1,2})\s*[.):\-–]\s*|[-+•*–]\s*)?"
+            r"^\s*(?:(?:[ivx]+|\d{1,2}(?:\.\d{1,2})*|[a-zđ]|nhiệm vụ \d{1,2}|điều \d{1,3})\s*[.):\-–]\s*|[-+•*–]\s*)?"
             rf"(?:(?:{_alternation(r['intro_clauses'])})[^.;:]{{0,300}},\s*)?"
             rf"(?:(?:{_alternation(r['lead_after'])})\s+)?"
             rf"(?:(?:{_alternation(r['subject_titles'])})\s+)?(?:các\s+)?$"

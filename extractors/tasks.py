@@ -165,6 +165,9 @@ class Segmenter:
             return []  # "- Xây dựng kế hoạch, gồm:" spells out one task; "Giao Sở X chủ trì:" scopes its bullets
         if not any(m.role == "lead" for m in roles) and not partners_only:
             return []
+        if any(m.rule == "role.cue_lead" for m in roles):
+            # "HĐND tỉnh … đề nghị UBND tỉnh chỉ đạo:": the body asked leads the items, not the one asking
+            roles = [m for m in roles if m.rule != "role.subject"]
         return [m.model_copy(update={"rule": "role.lead_in"}) for m in roles]
 
     def _article_zone(self, node: Node) -> bool:

@@ -437,3 +437,19 @@ def test_attributes_of_the_event_and_the_closing_formula_are_not_tasks():
         "1. Giao Phòng Quản lý Công nghiệp chuẩn bị các điều kiện cần thiết để tổ chức kiểm tra."
     ]
     assert extraction.tasks[0].names("lead") == ["Phòng Quản lý Công nghiệp"]
+
+
+def test_an_article_whose_subject_acts_is_a_task_and_an_asking_body_leads_nothing():
+    extraction = run(
+        [
+            "Điều 2. Hội đồng nhân dân tỉnh cơ bản thống nhất với các giải pháp, đề nghị Ủy ban nhân dân tỉnh chỉ đạo:",
+            "1. Sở Tài nguyên và Môi trường thường xuyên kiểm tra, đôn đốc các huyện.",
+            "2. Xem xét sớm phê duyệt quy hoạch điều chỉnh.",
+            "Điều 3. Ngân hàng Nhà nước Việt Nam ký với WB Hiệp định Dự án hỗ trợ kỹ thuật.",
+            "Điều 4. Quyết định này có hiệu lực kể từ ngày ký.",
+        ]
+    )
+    assert by_anchor(extraction, "Xem xét sớm").names("lead") == ["Ủy ban nhân dân tỉnh"]
+    assert by_anchor(extraction, "thường xuyên kiểm tra").names("lead") == ["Sở Tài nguyên và Môi trường"]
+    assert by_anchor(extraction, "ký với WB").names("lead") == ["Ngân hàng Nhà nước Việt Nam"]
+    assert not any("có hiệu lực" in t.text for t in extraction.tasks)
