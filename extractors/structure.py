@@ -25,7 +25,7 @@ MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("task_no", re.compile(r"^\s*(?P<m>Nhiệm vụ\s+\d{1,2})\s*[:.]\s*", re.IGNORECASE)),
     ("arabic", re.compile(r"^\s*(?P<m>\d{1,2})\s*[.)]\s*(?=\S)(?!\d)")),
     ("letter", re.compile(r"^\s*(?P<m>[a-zđ])\s*\)\s*")),
-    ("dash", re.compile(r"^\s*(?P<m>[-–—•·*])\s*(?=\S)")),
+    ("dash", re.compile(r"^\s*(?P<m>[-–—•·*])(?![-–—_=])\s*(?=\S)")),  # "--------" under a letterhead is a rule
     ("plus", re.compile(r"^\s*(?P<m>\+)\s*(?=\S)")),
 ]
 """Marker styles, tried in order; ``m`` is the marker's label."""
