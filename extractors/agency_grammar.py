@@ -347,6 +347,9 @@ def _next_word(folded: str, pos: int) -> int:
 # --------------------------------------------------------------------------- groups
 
 
+_ASSIGNED = re.compile(r"(?:phối hợp với|phối hợp|đề nghị|yêu cầu)\s+$")
+
+
 def group_candidates(text: str, folded: str) -> list[Candidate]:
     """Group expressions, whole: "các bộ, ngành và địa phương liên quan" (rule ``agency.group``)."""
     g = _grammar()
@@ -366,8 +369,8 @@ def group_candidates(text: str, folded: str) -> list[Candidate]:
             written = " ".join(text[q.start() : q.end()].split())
             qualifiers.append(written if written[:1].isupper() or "Sở" in written else written.lower())
             end = q.end()
-        if m["det"] is None and len(members) < 2:
-            continue
+        if m["det"] is None and len(members) < 2 and not _ASSIGNED.search(folded, max(0, m.start() - 14), m.start()):
+            continue  # a lone member noun is a body only where work is given to it ("phối hợp với địa phương")
         before = text[: m.start()].rstrip(" ")
         if m["det"] is None and text[m.start()].isupper() and before[-1:].isalpha():
             continue  # "Giám đốc Sở, các phòng": a capitalised noun mid-sentence is a body, not a group

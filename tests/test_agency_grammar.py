@@ -164,3 +164,16 @@ def test_party_bodies_serving_a_committee_are_named_with_it():
     assert [m.name for m in find_mentions(text, 0)] == [
         "các cơ quan chuyên trách tham mưu, giúp việc Đảng ủy Ủy ban nhân dân tỉnh"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("kiểm tra theo chức năng và phối hợp với địa phương", ["các địa phương"]),
+        ("phối hợp với chính quyền địa phương tuần tra", ["các chính quyền địa phương"]),
+        ("tăng cường quản lý địa phương", []),  # a lone member noun that no work is given to
+        ("danh mục tài sản giao cho doanh nghiệp quản lý", []),  # "giao" hands over assets, it assigns no work
+    ],
+)
+def test_a_lone_member_noun_is_a_body_where_work_is_given_to_it(text, names):
+    assert [m.name for m in find_mentions(text, 0)] == names
