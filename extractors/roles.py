@@ -89,6 +89,7 @@ _TRAILING_ASSIGNEE = re.compile(r"\s[-–—]\s*$")
 
 
 _COLON_CLAUSE = re.compile(r":\s+(?=[A-ZĐÀ-Ỹ])")
+_RUN_IN_TIME = re.compile(r"[\w)]\s+((?:Trong|Đến|Từ|Hằng|Hàng)\s+(?:năm|quý|tháng)\b)")
 _ASKING = re.compile(r"(?:đề nghị|yêu cầu)\s*(?:cho\s+)?$")
 
 
@@ -99,6 +100,8 @@ def _segment_starts(content: str, span: Span) -> list[int]:
         starts.append(match.end())
     # "Trước khi tiến hành kiểm tra: Sở Nội vụ có văn bản …": a clause after a colon has its own subject
     starts.extend(m.end() for m in _COLON_CLAUSE.finditer(content, span[0], span[1]))
+    # a run-in title before a capitalised time adverbial: "a) Tổ chức quán triệt Nghị quyết Trong năm 2022, các bộ …"
+    starts.extend(m.start(1) for m in _RUN_IN_TIME.finditer(content, span[0], span[1]))
     return sorted(set(starts))
 
 

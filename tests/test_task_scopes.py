@@ -453,3 +453,16 @@ def test_an_article_whose_subject_acts_is_a_task_and_an_asking_body_leads_nothin
     assert by_anchor(extraction, "thường xuyên kiểm tra").names("lead") == ["Sở Tài nguyên và Môi trường"]
     assert by_anchor(extraction, "ký với WB").names("lead") == ["Ngân hàng Nhà nước Việt Nam"]
     assert not any("có hiệu lực" in t.text for t in extraction.tasks)
+
+
+def test_a_subject_after_a_time_adverbial_leads_even_behind_a_run_in_title():
+    extraction = run(
+        [
+            "II. NHIỆM VỤ",
+            "a) Tổ chức quán triệt Nghị quyết số 10-NQ/TW Trong năm 2022, các bộ, ngành; các tập đoàn kinh tế "
+            "hoàn thành việc phổ biến, quán triệt toàn diện nội dung Nghị quyết.",
+            "b) Đến năm 2025, Sở Xây dựng hoàn thành rà soát quy hoạch.",
+        ]
+    )
+    assert by_anchor(extraction, "phổ biến, quán triệt").names("lead")[:1] == ["các Bộ, ngành"]
+    assert by_anchor(extraction, "rà soát quy hoạch").names("lead") == ["Sở Xây dựng"]
