@@ -177,3 +177,8 @@ def test_party_bodies_serving_a_committee_are_named_with_it():
 )
 def test_a_lone_member_noun_is_a_body_where_work_is_given_to_it(text, names):
     assert [m.name for m in find_mentions(text, 0)] == names
+
+
+def test_the_governments_formula_of_office_holders_is_the_group_they_head():
+    text = "Các Bộ trưởng, Thủ trưởng cơ quan ngang bộ, Thủ trưởng cơ quan thuộc Chính phủ chịu trách nhiệm"
+    assert [m.name for m in find_mentions(text, 0)] == ["các Bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ"]
