@@ -92,3 +92,12 @@ def test_flat_table_of_a_real_plan_gives_its_rows():
     for block in rows:
         for cell in block.cells:
             assert parsed.content[cell.span[0] : cell.span[1]] == parsed.text_of(cell.span)
+
+
+def test_the_column_numbers_under_a_flat_header_are_skipped():
+    lines = ["TT", "Tên nhiệm vụ", "Sở, ngành chủ trì", "Thời gian thực hiện", None, "(1)", "(2)", "(3)", "(4)"]
+    lines += ["1", "Tổ chức quán triệt Chỉ thị", "Các Sở, ban, ngành", "Quý II/2026", None, "2", "Rà soát quy hoạch"]
+    lines += ["Sở Nông nghiệp và Môi trường", "Tháng 5/2026"]
+    [table] = find_flat_tables(lines)
+    assert table.rows[1] == ["1", "Tổ chức quán triệt Chỉ thị", "Các Sở, ban, ngành", "Quý II/2026"]
+    assert len(table.rows) == 3

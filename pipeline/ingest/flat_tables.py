@@ -90,10 +90,22 @@ def _header_at(lines: list[str | None], index: int) -> int:
     count = 1
     while index + count < len(lines) and count < _MAX_COLUMNS and _is_header_cell(lines[index + count]):
         count += 1
-    following = next((line for line in lines[index + count :] if line is not None and line.strip()), None)
-    first = _ordinal(following)
+    rest = [line for line in lines[index + count :] if line is not None and line.strip()]
+    rest = rest[_column_numbers(rest) :]
+    first = _ordinal(rest[0] if rest else None)
     if count < 3 or first is None or first[1] != 1:
         return 0
+    return count
+
+
+_COLUMN_NUMBER = re.compile(r"^\s*\(\s*\d{1,2}\s*\)\s*$")
+
+
+def _column_numbers(lines: list[str]) -> int:
+    """How many of the first lines are the column numbers printed under a header: "(1)", "(2)", …"""
+    count = 0
+    while count < len(lines) and _COLUMN_NUMBER.match(lines[count]):
+        count += 1
     return count
 
 
@@ -135,6 +147,8 @@ def find_flat_tables(lines: list[str | None]) -> list[FlatTable]:
         time_last = bool(re.search(r"thời gian|thời hạn|tiến độ", header[-1], re.IGNORECASE))
         table = FlatTable(start=index, end=index + columns, rows=[header])
         position = index + columns
+        while position < len(lines) and (lines[position] is None or _COLUMN_NUMBER.match(lines[position] or "")):
+            position += 1  # blank lines and the "(1) (2) …" row under the header
         expected = {"arabic": 1, "roman": 1}
         while position < len(lines):
             while position < len(lines) and (lines[position] is None or not lines[position].strip()):
