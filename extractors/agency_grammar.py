@@ -180,7 +180,12 @@ def _name_end(text: str, folded: str, g: _Grammar, start: int, bare: bool, upper
             break
         ws = tok.start("w")
         cap = _capitalised(text, ws)
-        if tok.group("p") == "," and (not cap or g.head_re.match(folded, ws) or g.title_start_re.match(folded, ws)):
+        if tok.group("p") == "," and (
+            not cap
+            or g.head_re.match(folded, ws)
+            or g.title_start_re.match(folded, ws)
+            or g.named_loc_re.match(folded, ws)  # "Sở Y tế, Tỉnh đoàn": a body named after its place starts here
+        ):
             break
         if (loc := g.named_loc_re.match(folded, ws)) and not cap:
             # "tỉnh Lạng Sơn", "huyện Chi Lăng": the locality closes the name with its place
@@ -354,12 +359,18 @@ def group_candidates(text: str, folded: str) -> list[Candidate]:
     """Group expressions, whole: "các bộ, ngành và địa phương liên quan" (rule ``agency.group``)."""
     g = _grammar()
     possessive_forms = set(grammar_data()["groups"]["possessive_members"])
+    compounds = {form.lower() for form in grammar_data()["groups"]["compound_members"]}
     out: list[Candidate] = []
     for m in g.member_start_re.finditer(folded):
         members = [(m.start("member"), m.end(), g.member_info[registry.text_key(m["member"])])]
         pos = m.end()
         while (sep := g.group_sep_re.match(folded, pos)) and (nxt := g.member_re.match(folded, sep.end())):
-            members.append((nxt.start(), nxt.end(), g.member_info[registry.text_key(nxt.group())]))
+            following = g.member_info[registry.text_key(nxt.group())]
+            if not sep.group().strip() and not (
+                members[-1][2]["form"].lower() in compounds and following["form"].lower() in compounds
+            ):
+                break  # "cơ quan báo chí" is one kind of body; only "sở ngành", "Bộ ngành" … join without a comma
+            members.append((nxt.start(), nxt.end(), following))
             pos = nxt.end()
         qualifiers: list[str] = []
         end = pos

@@ -182,3 +182,19 @@ def test_a_lone_member_noun_is_a_body_where_work_is_given_to_it(text, names):
 def test_the_governments_formula_of_office_holders_is_the_group_they_head():
     text = "Các Bộ trưởng, Thủ trưởng cơ quan ngang bộ, Thủ trưởng cơ quan thuộc Chính phủ chịu trách nhiệm"
     assert [m.name for m in find_mentions(text, 0)] == ["các Bộ, cơ quan ngang bộ, cơ quan thuộc Chính phủ"]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("phối hợp với Sở Y tế, Tỉnh đoàn tổ chức", ["Sở Y tế", "Tỉnh đoàn"]),  # a body named after its place
+        (
+            "Các cơ quan báo chí, Đài Phát thanh và Truyền hình tỉnh",
+            ["các cơ quan báo chí", "Đài Phát thanh và Truyền hình tỉnh"],
+        ),
+        ("các bộ, ngành; các cấp chính quyền địa phương", ["các Bộ, ngành", "các cấp chính quyền địa phương"]),
+        ("Cổng Thông tin điện tử tỉnh đẩy mạnh tuyên truyền", ["Cổng Thông tin điện tử tỉnh"]),
+    ],
+)
+def test_bodies_listed_together_stay_apart(text, names):
+    assert [m.name for m in find_mentions(text, 0)] == names
