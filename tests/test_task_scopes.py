@@ -466,3 +466,15 @@ def test_a_subject_after_a_time_adverbial_leads_even_behind_a_run_in_title():
     )
     assert by_anchor(extraction, "phổ biến, quán triệt").names("lead")[:1] == ["các Bộ, ngành"]
     assert by_anchor(extraction, "rà soát quy hoạch").names("lead") == ["Sở Xây dựng"]
+
+
+def test_a_body_that_directs_others_in_a_task_leads_it():
+    extraction = run(
+        [
+            "II. NHIỆM VỤ",
+            "1. Ngân hàng Nhà nước Việt Nam chỉ đạo các tổ chức tín dụng cân đối nguồn vốn.",
+            "2. Chủ tịch Ủy ban nhân dân tỉnh đề nghị các sở khẩn trương rà soát.",
+        ]
+    )
+    assert by_anchor(extraction, "tổ chức tín dụng").names("lead") == ["Ngân hàng Nhà nước Việt Nam"]
+    assert by_anchor(extraction, "khẩn trương rà soát").names("lead") == ["các sở"]
