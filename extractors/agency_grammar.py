@@ -263,6 +263,34 @@ def _ends_compound(text: str, folded: str, start: int) -> bool:
     return text[start].islower() or text[max(0, start - 12) : start].strip().isupper()
 
 
+@functools.lru_cache(maxsize=1)
+def _topic_heads() -> frozenset[str]:
+    return frozenset(grammar_data()["head_nouns"]["topic_named"])
+
+
+_TOPIC_WORDS = 12
+
+
+def _topic_end(text: str, folded: str, g: _Grammar, start: int) -> int | None:
+    """The end of a lower-case topic name closed by a locality ("Ban Chỉ đạo phòng, chống tham nhũng tỉnh")."""
+    pos = start
+    for _ in range(_TOPIC_WORDS):
+        tok = g.token_re.match(folded, pos)
+        if tok is None or (tok.group("p") and tok.group("p") not in ",-–"):
+            return None
+        ws = tok.start("w")
+        if g.bare_loc_re.match(folded, ws) or g.named_loc_re.match(folded, ws):
+            loc = g.bare_loc_re.match(folded, ws) or g.named_loc_re.match(folded, ws)
+            end = loc.end()
+            while (nxt := g.token_re.match(folded, end)) and not nxt.group("p") and _capitalised(text, nxt.start("w")):
+                end = nxt.end()
+            return end if pos > start else None
+        if g.stop_re.match(folded, ws) or _capitalised(text, ws):
+            return None
+        pos = tok.end()
+    return None
+
+
 def _after_capital(text: str, start: int) -> bool:
     """The lower-case head ends a word of a place ("Tỉnh đoàn", "Huyện đoàn"): a name of its own, not a head."""
     before = text[:start].rstrip(" \t")
@@ -298,6 +326,11 @@ def head_noun_candidates(text: str, folded: str, registry_ends: dict[int, int]) 
         display, takes_name, bare = g.heads[head_key]
         upper = text[start:head_end].isupper()
         end, words, place = _name_end(text, folded, g, head_end, bare, upper)
+        topical = False
+        if words == 0 and place is None and display in _topic_heads():
+            topic_end = _topic_end(text, folded, g, head_end)
+            if topic_end is not None:
+                end, words, topical = topic_end, 1, True
         if words == 0 and place is None and (shorter := _shorter_head(folded, g, start, head_end)) is not None:
             # "Ban Quản lý quy hoạch": the bare head "Ban Quản lý" found no place; "Ban" names the body
             head_end = shorter
@@ -315,7 +348,7 @@ def head_noun_candidates(text: str, folded: str, registry_ends: dict[int, int]) 
         known = registry_ends.get(start)
         if known is not None and known >= end - 1:
             continue  # the registry knows this body and where its name ends
-        if known is not None and not _capitalised(text, _next_word(folded, known)):
+        if known is not None and not topical and not _capitalised(text, _next_word(folded, known)):
             continue  # "Sở Tài chính chủ động": a lower-case word after a known name starts the predicate
         written = text[start:end]
         rest = written_form(written[head_end - start :])

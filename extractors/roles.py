@@ -164,7 +164,8 @@ def inline_roles(
                     run = run[index:]
                     role, rule = "lead", "role.subject"
                     break
-        if field_role in ("coordinating",) and role is None:
+        if field_role == "coordinating" and (role is None or rule == "role.subject"):
+            # "…; cơ quan phối hợp: Sở Y": the label decides, the body standing first after it is no subject
             role, rule = "coordinating", "role.field_label"
         if field_role == "lead" and role is None:
             gap = folded[field_anchor - base : first - base]

@@ -198,3 +198,9 @@ def test_the_governments_formula_of_office_holders_is_the_group_they_head():
 )
 def test_bodies_listed_together_stay_apart(text, names):
     assert [m.name for m in find_mentions(text, 0)] == names
+
+
+def test_a_steering_committee_is_named_by_its_topic_up_to_its_place():
+    names = [m.name for m in find_mentions("Ban Chỉ đạo phòng, chống tham nhũng tỉnh tăng cường kiểm tra", 0)]
+    assert names == ["Ban Chỉ đạo phòng, chống tham nhũng tỉnh"]
+    assert [m.name for m in find_mentions("Ban Chỉ đạo chỉ đạo các sở", 0)][0] == "Ban Chỉ đạo"

@@ -478,3 +478,16 @@ def test_a_body_that_directs_others_in_a_task_leads_it():
     )
     assert by_anchor(extraction, "tổ chức tín dụng").names("lead") == ["Ngân hàng Nhà nước Việt Nam"]
     assert by_anchor(extraction, "khẩn trương rà soát").names("lead") == ["các sở"]
+
+
+def test_inline_field_labels_decide_the_roles_of_the_bodies_after_them():
+    task = run(
+        [
+            "II. NHIỆM VỤ",
+            "1. Xây dựng cơ sở dữ liệu đất đai. Cơ quan chủ trì: Sở Nông nghiệp và Môi trường; cơ quan phối hợp: "
+            "Sở Khoa học và Công nghệ; thời gian hoàn thành: Quý IV/2026.",
+        ]
+    ).tasks[0]
+    assert task.names("lead") == ["Sở Nông nghiệp và Môi trường"]
+    assert task.names("coordinating") == ["Sở Khoa học và Công nghệ"]
+    assert task.due.iso() == "2026-12"
