@@ -69,6 +69,11 @@ def _opens_with_partners(text: str) -> bool:
     return bool(_PARTNERS_FIRST.match(text))
 
 
+def _heading_like(title: str) -> bool:
+    """A title that can name a part of the document: short, and not a sentence ("Sở Tài chính bố trí kinh phí.")."""
+    return len(title.split()) <= _SECTION_TITLE_WORDS and not title.rstrip().endswith((".", ";"))
+
+
 def _is_upper_title(title: str) -> bool:
     letters = [c for c in title if c.isalpha()]
     return bool(letters) and not any(c.islower() for c in letters)
@@ -248,7 +253,7 @@ class Segmenter:
             # only a heading names a part of the plan; a long item that mentions "nhiệm vụ" does not
             if node.style == "article":
                 return articles[id(node)]
-            return _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
+            return _zone_of(node.title) if _heading_like(node.title) else None
 
         # only parts of the document name zones (I. NHIỆM VỤ, Điều 2, an upper-case heading); a numbered item
         # of a letter titled "3. Tổ chức thực hiện" does not make its sibling items fall outside the work
@@ -317,7 +322,7 @@ class Segmenter:
             self.periods.pop()
 
     def _visit(self, node: Node, inherited: list[AgencyMention], zone: bool | None) -> None:
-        own_zone = _zone_of(node.title) if len(node.title.split()) <= _SECTION_TITLE_WORDS else None
+        own_zone = _zone_of(node.title) if _heading_like(node.title) else None
         if own_zone is False or _field_label(node.title) == "ignore":
             return
         lead_here = self.agency_heading(node)

@@ -491,3 +491,17 @@ def test_inline_field_labels_decide_the_roles_of_the_bodies_after_them():
     assert task.names("lead") == ["Sở Nông nghiệp và Môi trường"]
     assert task.names("coordinating") == ["Sở Khoa học và Công nghệ"]
     assert task.due.iso() == "2026-12"
+
+
+def test_a_short_item_that_mentions_funding_is_still_a_task():
+    extraction = run(
+        [
+            "V. TỔ CHỨC THỰC HIỆN",
+            "1. Giao Sở Xây dựng chủ trì rà soát, báo cáo UBND tỉnh trước ngày 15/4/2026.",
+            "2. Sở Tài chính cân đối, bố trí nguồn kinh phí thực hiện.",
+            "VI. KINH PHÍ",
+            "Kinh phí thực hiện từ nguồn ngân sách tỉnh.",
+        ]
+    )
+    assert by_anchor(extraction, "cân đối, bố trí").names("lead") == ["Sở Tài chính"]
+    assert not any(t.text.startswith("Kinh phí thực hiện") for t in extraction.tasks)
