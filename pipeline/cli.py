@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from pipeline import analyst_cli
-from pipeline.discover import discover_all
 from pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
     EXIT_MISSING_PATH,
@@ -59,6 +58,7 @@ def extract(
     Example: kehoach extract data/raw --json --out data/processed
     """
     from extractors.extract import extract as run_extractors
+    from pipeline.discover import discover_all
     from pipeline.ingest import read_document
 
     found = discover_all(paths)

@@ -14,13 +14,15 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from sqlalchemy import Engine, text
 
 from models.schema import TABLES, VIEWS
 from pipeline.readonly import QUERY_TIMEOUT_S, QueryFailed, QueryRejected, execute_read_only
+
+if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that build frames load it
+    import pandas as pd
 
 __all__ = ["QueryFailed", "QueryRejected", "check_read_only", "export", "run_query"]
 
@@ -122,6 +124,8 @@ def check_read_only(sql: str, dialect: str = "postgresql") -> str:
 
 def run_query(engine: Engine, sql: str, *, timeout_s: float = QUERY_TIMEOUT_S) -> pd.DataFrame:
     """Run one read-only query on a read-only session (``make_engine(url, read_only=True)``); a DataFrame."""
+    import pandas as pd
+
     statement = check_read_only(sql, engine.dialect.name)
     columns, rows = execute_read_only(engine, statement, timeout_s=timeout_s)
     return pd.DataFrame(rows, columns=columns)
@@ -135,6 +139,8 @@ def _flatten(value: object) -> object:
 
 
 def read_relation(engine: Engine, name: str) -> pd.DataFrame:
+    import pandas as pd
+
     with engine.connect() as connection:
         result = connection.execute(text(f"SELECT * FROM {name}"))  # names come from TABLES/VIEWS only
         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
@@ -145,6 +151,8 @@ def read_relation(engine: Engine, name: str) -> pd.DataFrame:
 
 
 def _excel_safe(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    import pandas as pd
+
     cut = 0
 
     def clean(value: object) -> object:
@@ -174,6 +182,8 @@ def export(engine: Engine, out: Path, fmt: ExportFormat) -> tuple[list[tuple[Pat
     csv and parquet give one file per table/view; xlsx gives one workbook,
     ``kehoach.xlsx``, with one sheet per table/view (what analysts open).
     """
+    import pandas as pd
+
     out.mkdir(parents=True, exist_ok=True)
     written: list[tuple[Path, str, int]] = []
     frames = {name: read_relation(engine, name) for name in (*VIEWS, *TABLES)}

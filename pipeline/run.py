@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from models import schema
@@ -116,6 +116,24 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+HASH_LOOKUP_CHUNK = 500
+"""Hashes per ``IN (…)`` lookup: well under SQLite's 999-parameter limit of old builds."""
+
+
+def stored_hashes(engine: Engine, hashes: list[str]) -> set[str]:
+    """Which of ``hashes`` the database already holds, in one transaction for the whole batch.
+
+    One lookup per file used to open one transaction each (on SQLite a ``BEGIN IMMEDIATE``, the write
+    lock), before any extraction could start.
+    """
+    found: set[str] = set()
+    with session_scope(engine) as session:
+        for start in range(0, len(hashes), HASH_LOOKUP_CHUNK):
+            chunk = hashes[start : start + HASH_LOOKUP_CHUNK]
+            found.update(session.scalars(select(schema.Document.sha256).where(schema.Document.sha256.in_(chunk))))
+    return found
+
+
 def _retryable(exc: DBAPIError) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return sqlstate in _RETRYABLE_SQLSTATES or "database is locked" in str(exc.orig)
@@ -190,13 +208,23 @@ def _extract_in_process(paths: list[str]) -> Iterator[WorkResult]:
         yield extract_file(path)
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # reported when the worker reads it
+
+
 def _extract_in_pool(paths: list[str], workers: int) -> Iterator[WorkResult]:
     """Results in completion order, with at most ``2 × workers`` extractions held at once.
 
     A worker that dies (segfault, out of memory) breaks the pool: the files
     in flight are retried once in a fresh pool, then reported as failures.
+
+    The largest files go first (longest job first): a 60-page PDF left for the end of a batch kept one
+    worker busy while the others had nothing left to do.  Results are stored as they arrive in any case.
     """
-    queue = list(reversed(paths))
+    queue = sorted(paths, key=_size)  # popped from the end: largest first
     attempts: dict[str, int] = {}
     window = 2 * workers
     while queue:
@@ -264,17 +292,17 @@ def ingest_files(
     to_extract: list[str] = []
     hashes: dict[str, str] = {}
     queued: set[str] = set()
+    hashed: list[tuple[str, str]] = []
     for path in files:
         key = canonical_path(path)
         try:
-            sha256 = sha256_of(path)
+            hashed.append((key, sha256_of(path)))
         except OSError as exc:
             fail(key, None, "IngestError", f"cannot be read ({exc.strerror})")
             advance()
-            continue
-        with session_scope(engine) as session:
-            stored = find_document(session, sha256) is not None
-        if stored or sha256 in queued:
+    stored = stored_hashes(engine, [sha256 for _, sha256 in hashed])
+    for key, sha256 in hashed:
+        if sha256 in stored or sha256 in queued:
             summary.unchanged += 1
             advance()
             continue

@@ -1,0 +1,312 @@
+"""Speed of every stage of kehoach, measured in one run on the same files (issue 9).
+
+Usage (from the project root; about 3 minutes on 2 idle cores, more with --copies):
+
+    .venv/bin/python benchmarks/speed.py
+    .venv/bin/python benchmarks/speed.py --repeats 5 --copies 40    # steadier figures, a 200-document batch
+
+Printed, as Markdown tables:
+
+- **PDF readers** on the text-layer PDFs of the corpus (``tests/corpus/dev-bin``
+  without the scanned copy, and ``tests/corpus/real``): ``pdftotext``
+  (poppler), pypdfium2 ``get_text_range``, pdfplumber ``page.objects``
+  (pdfminer building every page object) and kehoach's own reader, the public
+  ``pipeline.ingest.read_document``, whatever reader is committed when this
+  runs.  Pages/s of CPU time (the process's own plus its waited-for children:
+  pdftotext, Tesseract when a garbled page falls back to OCR), median of
+  ``--repeats``, and the ratio to pdftotext in the same run.
+- **Extraction** characters/s on the dev texts (read once, extracted ``--repeats`` times).
+- **End-to-end ingest** into a fresh SQLite file, ``kehoach ingest --workers 1``
+  and ``--workers 2``, on ``--copies`` distinct-bytes copies of the same PDFs
+  (copied as ``benchmarks/ingest_benchmark.py`` does): documents/s and PDF
+  pages/s of wall time, the speed-up of two workers, the peak RSS of the
+  largest single process (parent or worker) and of the whole tree.
+- **Start-up**: wall time of ``kehoach extract small.txt``, ``kehoach query``,
+  ``kehoach db current`` and ``kehoach --help`` (best and median of 5).
+- **OCR**: ``read_document`` on the scanned dev-bin PDF (every page OCR-ed): wall seconds/page.
+- **Peak RSS** of this benchmark process.
+
+Wall-time figures need an otherwise idle machine; the CPU-time reader figures
+hold on a busy one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from ingest_benchmark import TreeMemory, make_copy  # noqa: E402 - the benchmarks folder is not a package
+
+CORPUS = ROOT / "tests" / "corpus"
+PDFS = sorted(p for p in (CORPUS / "dev-bin").glob("*.pdf") if ".scanned." not in p.name) + sorted(
+    (CORPUS / "real").glob("*.pdf")
+)
+SCANNED = sorted((CORPUS / "dev-bin").glob("*.scanned.pdf"))
+TEXTS = sorted((CORPUS / "dev").glob("*.txt"))
+KEHOACH = Path(sys.executable).with_name("kehoach")
+SMALL_PLAN = "KẾ HOẠCH\n1. Sở Xây dựng chủ trì rà soát quy hoạch, hoàn thành trong năm 2025.\n"
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Cost:
+    cpu: float
+    wall: float
+
+
+def cost_of(action: Callable[[], object]) -> Cost:
+    """CPU seconds (own + waited-for children) and wall seconds of one call."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu, wall = time.process_time(), time.perf_counter()
+    action()
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    return Cost(cpu, wall)
+
+
+def median_cost(action: Callable[[], object], repeats: int) -> Cost:
+    costs = [cost_of(action) for _ in range(repeats)]
+    return Cost(statistics.median(c.cpu for c in costs), statistics.median(c.wall for c in costs))
+
+
+def mb(size: float) -> str:
+    return f"{size / 2**20:.0f}"
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def page_count(path: Path) -> int:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def read_pdftotext(path: Path) -> None:
+    subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True)
+
+
+def read_pdfium(path: Path) -> None:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        for page in document:
+            page.get_textpage().get_text_range()
+    finally:
+        document.close()
+
+
+def read_pdfplumber(path: Path) -> None:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            _ = page.objects
+
+
+def read_kehoach(path: Path) -> None:
+    from pipeline.ingest import read_document
+
+    read_document(path)
+
+
+READERS: list[tuple[str, Callable[[Path], None]]] = [
+    ("pdftotext (poppler)", read_pdftotext),
+    ("pypdfium2 get_text_range", read_pdfium),
+    ("pdfplumber page.objects", read_pdfplumber),
+    ("kehoach read_document", read_kehoach),
+]
+
+
+def bench_readers(repeats: int) -> None:
+    pages = {path: page_count(path) for path in PDFS}
+    total_pages = sum(pages.values())
+    if shutil.which("pdftotext") is None:
+        print("pdftotext not installed (apt-get install poppler-utils): its row is left out\n")
+    readers = [r for r in READERS if r[1] is not read_pdftotext or shutil.which("pdftotext")]
+    for _, read in readers:
+        read(PDFS[0])  # warm-up: imports and lazily compiled tables are not reading
+    per_file: dict[str, dict[Path, Cost]] = {
+        name: {path: median_cost(lambda p=path, r=read: r(p), repeats) for path in PDFS} for name, read in readers
+    }
+    print(f"## PDF readers: {len(PDFS)} PDFs, {total_pages} pages, median of {repeats}\n")
+    print("| reader | pages/s CPU | pages/s wall | × pdftotext (CPU) |")
+    print("| --- | ---: | ---: | ---: |")
+    base = sum(c.cpu for c in per_file.get(READERS[0][0], {}).values())
+    for name, costs in per_file.items():
+        cpu, wall = sum(c.cpu for c in costs.values()), sum(c.wall for c in costs.values())
+        ratio = f"{base / cpu:.2f}" if base else "n/a"
+        print(f"| {name} | {total_pages / cpu:.1f} | {total_pages / wall:.1f} | {ratio} |")
+    print("\nkehoach's reader per file (a garbled page falls back to OCR, which shows here):\n")
+    print("| file | pages | pages/s CPU | pages/s wall |")
+    print("| --- | ---: | ---: | ---: |")
+    for path, cost in per_file[READERS[-1][0]].items():
+        print(f"| {path.name} | {pages[path]} | {pages[path] / cost.cpu:.1f} | {pages[path] / cost.wall:.1f} |")
+    print()
+
+
+def bench_extraction(repeats: int) -> None:
+    from extractors.extract import extract
+    from pipeline.ingest import read_document
+
+    parsed = [read_document(p) for p in TEXTS]
+    extract(parsed[0])  # warm-up: rule tables compile once per process
+    characters = sum(len(p.content) for p in parsed)
+
+    def extract_all() -> None:
+        for document in parsed:
+            extract(document)
+
+    cost = median_cost(extract_all, repeats)
+    print(f"## Extraction: {len(parsed)} dev texts, {characters:,} characters, median of {repeats}\n")
+    print("| documents/s | characters/s CPU | characters/s wall |")
+    print("| ---: | ---: | ---: |")
+    print(f"| {len(parsed) / cost.wall:.1f} | {characters / cost.cpu:,.0f} | {characters / cost.wall:,.0f} |\n")
+
+
+def run_ingest(folder: Path, db: Path, workers: int) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS of the largest single process, peak RSS of the whole tree) of one ingest.
+
+    The largest process comes from ``wait4``: Linux reports the peak of the child and of every descendant
+    it reaped (the worker processes), so no sample can miss a worker's short-lived peak.
+    """
+    command = [str(KEHOACH), "ingest", str(folder), "--db", str(db), "--workers", str(workers), "--no-progress"]
+    began = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with TreeMemory(process.pid) as memory:
+        assert process.stderr is not None
+        errors = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - began
+    code = process.returncode = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"kehoach ingest failed ({code}): {errors.strip()[-2000:]}")
+    return wall, usage.ru_maxrss * 1024, memory.peak
+
+
+def bench_ingest(work: Path, copies: int) -> Path:
+    """Ingest the same batch with 1 and 2 workers into fresh SQLite files; the 1-worker database is returned."""
+    batch = work / "batch"
+    batch.mkdir()
+    pages = 0
+    for copy in range(copies):
+        for source in PDFS:
+            make_copy(source, batch / f"c{copy:03d}_{source.name}", copy)
+            pages += page_count(source)
+    documents = copies * len(PDFS)
+    print(f"## End-to-end ingest into SQLite: {documents} PDFs ({copies} copies of each), {pages} pages\n")
+    print("| workers | seconds | documents/s | pages/s | speed-up | peak RSS MB, largest process | tree |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    first: float | None = None
+    for workers in (1, 2):
+        db = work / f"ingest-{workers}.db"
+        wall, single, tree = run_ingest(batch, db, workers)
+        first = first or wall
+        print(
+            f"| {workers} | {wall:.1f} | {documents / wall:.2f} | {pages / wall:.1f} | {first / wall:.2f} "
+            f"| {mb(single)} | {mb(tree)} |"
+        )
+    print()
+    return work / "ingest-1.db"
+
+
+def wall_of(command: list[str], runs: int = 5) -> tuple[float, float]:
+    walls = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        walls.append(time.perf_counter() - began)
+    return min(walls), statistics.median(walls)
+
+
+def bench_startup(work: Path, db: Path) -> None:
+    small = work / "small.txt"
+    small.write_text(SMALL_PLAN, encoding="utf-8")
+    commands = {
+        "kehoach extract small.txt": ["extract", str(small)],
+        "kehoach query (count of v_tasks)": ["query", "SELECT count(*) FROM v_tasks", "--db", str(db)],
+        "kehoach db current": ["db", "current", "--db", str(db)],
+        "kehoach --help": ["--help"],
+    }
+    print("## Start-up: wall seconds of a whole command, 5 runs\n")
+    print("| command | best | median |")
+    print("| --- | ---: | ---: |")
+    for name, args in commands.items():
+        best, median = wall_of([str(KEHOACH), *args])
+        print(f"| {name} | {best:.2f} | {median:.2f} |")
+    print()
+
+
+def bench_ocr() -> None:
+    from pipeline.ingest import read_document
+    from pipeline.ingest.ocr import missing_ocr
+
+    if not SCANNED:
+        return
+    reason = missing_ocr()
+    if reason:
+        print(f"## OCR: not measured ({reason})\n")
+        return
+    path = SCANNED[0]
+    pages = page_count(path)
+    cost = cost_of(lambda: read_document(path))
+    print(f"## OCR: {path.name}, {pages} scanned pages, read_document (every page OCR-ed)\n")
+    print("| seconds/page wall | pages/s wall | CPU seconds/page (with Tesseract) | CPUs |")
+    print("| ---: | ---: | ---: | ---: |")
+    print(f"| {cost.wall / pages:.2f} | {pages / cost.wall:.2f} | {cost.cpu / pages:.2f} | {os.cpu_count()} |\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per reader and file, and extraction rounds")
+    parser.add_argument("--copies", type=int, default=8, help="copies of each PDF in the ingest batch")
+    parser.add_argument("--skip", default="", help="comma-separated stages to leave out: readers,extraction,ingest,"
+                        "startup,ocr")  # fmt: skip
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    load = os.getloadavg()[0]
+    print(f"# kehoach speed, {os.cpu_count()} CPUs, load average {load:.2f} at the start\n")
+    work = Path(tempfile.mkdtemp(prefix="kehoach-speed-"))
+    try:
+        if "readers" not in skip:
+            bench_readers(args.repeats)
+        if "extraction" not in skip:
+            bench_extraction(args.repeats)
+        db = bench_ingest(work, args.copies) if "ingest" not in skip else None
+        if "startup" not in skip:
+            if db is None:
+                db = work / "ingest-1.db"
+                run_ingest(Path(TEXTS[0]), db, 1)
+            bench_startup(work, db)
+        if "ocr" not in skip:
+            bench_ocr()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"Peak RSS of this benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
