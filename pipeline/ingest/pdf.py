@@ -1,22 +1,30 @@
-"""PDF reader: pdfplumber's text layer (or OCR) to a :class:`ParsedDocument`.
+"""PDF reader: the text layer (pdfium's characters, or OCR) to a :class:`ParsedDocument`.
 
-Per page: tables come from pdfplumber's table finder and become table rows at
-their position; the other words become lines (:mod:`pipeline.ingest.pdf_layout`
-puts two-column letterheads and signature blocks in reading order and joins
-wrapped lines into paragraphs).  Across pages: running headers, footers and
-page numbers are dropped, a paragraph or table row cut by a page break is
-joined, a table's header rows repeated on later pages are dropped.
+Per page: characters with their boxes, fonts and the page's ruling lines come
+from pypdfium2 (:mod:`pipeline.ingest.pdf_chars`, ten times faster than
+pdfminer's page objects); tables come from pdfplumber's ruled-table finder
+run on those lines and become table rows at their position; the other words
+become lines (:mod:`pipeline.ingest.pdf_layout` puts two-column letterheads
+and signature blocks in reading order and joins wrapped lines into
+paragraphs).  Across pages: running headers, footers and page numbers are
+dropped, a paragraph or table row cut by a page break is joined, a table's
+header rows repeated on later pages are dropped.
+
+pdfminer (through pdfplumber) still reads what pdfium cannot give: a file
+pdfium cannot open or whose cross-reference table it had to rebuild (the
+whole file, so the reason reported is pdfminer's), a rotated page (that
+page), and the rendering of pages sent to OCR.
 
 A page with no text layer (a scan) or a garbled one (a font without a Unicode
-map gives ``(cid:N)`` glyph numbers or shifted-letter mojibake, detected by
-the share of valid Vietnamese syllables) is OCR-ed with Tesseract
+map gives glyph numbers or shifted-letter mojibake, detected by the share of
+valid Vietnamese syllables) is OCR-ed with Tesseract
 (:mod:`pipeline.ingest.ocr`) and the fact is recorded in ``source.warnings``.
 Without Tesseract such pages are never passed on as mojibake: when most pages
 need OCR the file is refused with :class:`MissingDependencyError`; otherwise
 those pages are left out and each is named in a warning.
 
-pypdfium2's text is not used (FACTS: tone-marked letters come out of order);
-pdfplumber is ~16 pages/s, fast enough for batches of plans.
+pypdfium2's plain text is not used (FACTS: tone-marked letters come out of
+order): characters are taken with their boxes and ordered by position.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from models.text_forms import clean_inline
 from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
 from pipeline.ingest import ocr
 from pipeline.ingest.builder import ContentBuilder
+from pipeline.ingest.pdf_chars import read_page
 from pipeline.ingest.pdf_layout import (
     Line,
     TextBlock,
@@ -427,23 +436,7 @@ def read_pdf(path: Path, data: bytes) -> ParsedDocument:
     from pipeline.ingest import source_info
 
     warnings: list[str] = []
-    with _open(path, data) as pdf:
-        try:
-            page_objects = list(pdf.pages)
-        except Exception as exc:
-            raise _translate(path, exc) from exc
-        if not page_objects:
-            raise EmptyDocumentError(path, "the PDF has no pages")
-        pages: list[PageContent] = []
-        needing: list[tuple[int, str]] = []
-        for page in page_objects:
-            content, problem = _read_page(page, path)
-            if problem is not None:
-                needing.append((page.page_number, problem))
-            pages.append(content)
-            page.close()
-        if needing:
-            _ocr_pages(path, pdf, pages, needing, warnings)
+    pages = _read_pages(path, data, warnings)
     if not any(page.items for page in pages):
         raise EmptyDocumentError(path, "the PDF has no text (blank pages)")
 
@@ -470,6 +463,87 @@ def read_pdf(path: Path, data: bytes) -> ParsedDocument:
         )
     fmt = "pdf-ocr" if any(page.ocr for page in pages) else "pdf"
     return builder.build(source_info(path, data, fmt, pages=len(pages), warnings=warnings))
+
+
+PDFIUM_STATS: Counter[str] = Counter()
+"""Pages read from pdfium's characters ('pdfium') and by pdfminer ('pdfminer'): how often the fallback runs."""
+
+
+def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageContent]:
+    """Every page's lines and tables: pdfium's characters, pdfminer's for what pdfium cannot give.
+
+    The whole file goes to pdfminer when pdfium cannot open it (pdfminer's
+    reason is the one reported) or had to rebuild a broken cross-reference
+    table; a rotated page goes to pdfminer on its own.  Pages needing OCR are
+    rendered through pdfplumber, which is opened only then.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_raw
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise _translate(path, exc) from exc
+        return _read_pages_pdfminer(path, data, warnings)
+    try:
+        if not pdfium_raw.FPDF_DocumentHasValidCrossReferenceTable(document.raw):
+            return _read_pages_pdfminer(path, data, warnings)
+        count = len(document)
+        if not count:
+            raise EmptyDocumentError(path, "the PDF has no pages")
+        pages: list[PageContent] = []
+        needing: list[tuple[int, str]] = []
+        fallback: list[int] = []
+        for index in range(count):
+            char_page = read_page(document, index)
+            if char_page is None:
+                fallback.append(index)
+                pages.append(PageContent(number=index + 1, width=0.0, height=0.0))
+                continue
+            PDFIUM_STATS["pdfium"] += 1
+            content, problem = _read_page(char_page, path)  # type: ignore[arg-type]
+            if problem is not None:
+                needing.append((index + 1, problem))
+            pages.append(content)
+    finally:
+        document.close()
+    if fallback or needing:
+        with _open(path, data) as pdf:
+            for index in fallback:
+                PDFIUM_STATS["pdfminer"] += 1
+                page = pdf.pages[index]
+                content, problem = _read_page(page, path)
+                if problem is not None:
+                    needing.append((index + 1, problem))
+                pages[index] = content
+                page.close()
+            if needing:
+                _ocr_pages(path, pdf, pages, sorted(needing), warnings)
+    return pages
+
+
+def _read_pages_pdfminer(path: Path, data: bytes, warnings: list[str]) -> list[PageContent]:
+    """The old reader: pdfplumber's pdfminer page objects for every page."""
+    with _open(path, data) as pdf:
+        try:
+            page_objects = list(pdf.pages)
+        except Exception as exc:
+            raise _translate(path, exc) from exc
+        if not page_objects:
+            raise EmptyDocumentError(path, "the PDF has no pages")
+        pages: list[PageContent] = []
+        needing: list[tuple[int, str]] = []
+        for page in page_objects:
+            PDFIUM_STATS["pdfminer"] += 1
+            content, problem = _read_page(page, path)
+            if problem is not None:
+                needing.append((page.page_number, problem))
+            pages.append(content)
+            page.close()
+        if needing:
+            _ocr_pages(path, pdf, pages, needing, warnings)
+    return pages
 
 
 def _ocr_pages(
