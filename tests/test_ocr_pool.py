@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -49,6 +50,27 @@ def test_ocr_pool_cell_crop_skips_empty_and_tiny_cells() -> None:
     assert list(crops) == [inked]
     crop, (left, top) = crops[inked]
     assert left > 10.0 and top > 10.0 and crop.size[0] < (60 - 10) * scale
+
+
+def test_ocr_pool_cell_words_mapped_back_by_frame_and_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    scale = ocr.RESOLUTION / 72.0
+    image = Image.new("L", (int(300 * scale), int(100 * scale)), 255)
+    draw = ImageDraw.Draw(image)
+    left, right, empty = (10.0, 10.0, 100.0, 60.0), (110.0, 10.0, 200.0, 60.0), (210.0, 10.0, 290.0, 60.0)
+    for x in (30, 130):
+        draw.rectangle((int(x * scale), int(30 * scale), int((x + 20) * scale), int(40 * scale)), fill=0)
+    frames: list[int] = []
+
+    def fake_tesseract(data: bytes, path: str | Path, page: int) -> str:
+        frames.append(Image.open(io.BytesIO(data)).n_frames)
+        return "\n".join([HEADER, *(f"5\t{n}\t1\t1\t1\t1\t0\t0\t{int(10 * scale)}\t9\t95\tô{n}" for n in (1, 2))])
+
+    monkeypatch.setattr(ocr, "run_tesseract", fake_tesseract)
+    cells = ocr.ocr_cells(image, [left, right, empty, left], "t.pdf", 1)
+    assert frames == [2]  # two inked cells, one run
+    assert [w.text for w in cells[left]] == ["ô1"] and [w.text for w in cells[right]] == ["ô2"] and cells[empty] == []
+    assert left[0] < cells[left][0].x0 < left[0] + 2 and right[0] < cells[right][0].x0 < right[0] + 2
+    assert cells[left][0].x1 - cells[left][0].x0 == pytest.approx(10.0, abs=0.5)
 
 
 def test_ocr_pool_masks_painted_white() -> None:
