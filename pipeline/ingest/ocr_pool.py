@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pipeline.ingest import ocr
 from pipeline.ingest.ocr import BBox
@@ -33,12 +33,14 @@ from pipeline.ingest.pdf_layout import Word
 if TYPE_CHECKING:
     from PIL import Image
 
+Tag = TypeVar("Tag")
+
 WORKERS_VARIABLE = "KEHOACH_OCR_WORKERS"
 """Environment variable capping the Tesseract processes of one document (ingest workers × this = processes)."""
 
 
 @dataclass
-class PageJob:
+class PageJob(Generic[Tag]):
     """One page to OCR: its image at :data:`ocr.RESOLUTION`, the table cells to read alone, the boxes to blank."""
 
     number: int
@@ -46,7 +48,7 @@ class PageJob:
     cells: Sequence[BBox] = ()
     masks: Sequence[BBox] = ()
     """Boxes (points) painted white before the whole page is read: usually the bounding boxes of its tables."""
-    tag: object = None
+    tag: Tag | None = None
     """Anything the caller needs back with the result (its table objects, for instance)."""
 
 
@@ -73,7 +75,7 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def ocr_page(job: PageJob, path: str | Path) -> PageOcr:
+def ocr_page(job: PageJob[Tag], path: str | Path) -> PageOcr:
     """One page and its cells in one Tesseract run."""
     page_image = _masked(job.image, job.masks)
     crops = ocr.cell_crops(job.image, job.cells)
@@ -86,8 +88,8 @@ def ocr_page(job: PageJob, path: str | Path) -> PageOcr:
 
 
 def ocr_pages(
-    jobs: Iterable[PageJob], path: str | Path, workers: int | None = None
-) -> Iterator[tuple[PageJob, PageOcr]]:
+    jobs: Iterable[PageJob[Tag]], path: str | Path, workers: int | None = None
+) -> Iterator[tuple[PageJob[Tag], PageOcr]]:
     """Each job with its result, in the jobs' order, ``workers`` pages at a time.
 
     ``jobs`` is pulled lazily (render in a generator); an error of any page
@@ -101,7 +103,7 @@ def ocr_pages(
             yield job, ocr_page(job, path)
         return
     executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="tesseract")
-    running: deque[tuple[PageJob, Future[PageOcr]]] = deque()
+    running: deque[tuple[PageJob[Tag], Future[PageOcr]]] = deque()
     try:
         for job in pending:
             running.append((job, executor.submit(ocr_page, job, path)))
