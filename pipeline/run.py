@@ -72,14 +72,33 @@ class BatchSummary:
 # --------------------------------------------------------------------------- worker side
 
 
-def init_worker() -> None:
+OCR_PROCESSES_VARIABLE = "KEHOACH_OCR_WORKERS"
+"""``pipeline.ingest.ocr_pool.WORKERS_VARIABLE``: Tesseract processes one document may run at a time."""
+
+
+def ocr_processes_per_worker(workers: int) -> int:
+    """The share of the CPUs one of ``workers`` extraction processes gives to its OCR.
+
+    The OCR of a scan runs a Tesseract process per page up to the CPU count; in each of two workers
+    on two cores that made four Tesseracts fighting for two cores, besides the workers' own reading
+    (measured: an OCR-heavy batch ran no faster with two workers than with one).
+    """
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def init_worker(ocr_processes: int | None = None) -> None:
     """Import the extractors and compile their rule tables once per worker process, not once per document.
+
+    ``ocr_processes`` caps this worker's Tesseract processes (see :func:`ocr_processes_per_worker`)
+    unless the user set ``KEHOACH_OCR_WORKERS`` themselves.
 
     Extraction matches on characters and needs no spaCy Doc, so the NLP models
     are not loaded here (a worker used to spend ~150 MB and seconds on them).
     Never raises: an initializer that fails breaks the whole process pool, so
     a problem is left to fail (and be reported) per document.
     """
+    if ocr_processes is not None:
+        os.environ.setdefault(OCR_PROCESSES_VARIABLE, str(ocr_processes))
     try:
         from extractors.agencies import find_mentions
 
@@ -229,7 +248,10 @@ def _extract_in_pool(paths: list[str], workers: int) -> Iterator[WorkResult]:
     window = 2 * workers
     while queue:
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=init_worker, max_tasks_per_child=TASKS_PER_WORKER
+            max_workers=workers,
+            initializer=init_worker,
+            initargs=(ocr_processes_per_worker(workers),),
+            max_tasks_per_child=TASKS_PER_WORKER,
         ) as pool:
             pending: dict[Future[WorkResult], str] = {}
             broken = False
