@@ -113,6 +113,26 @@ def extract(
 analyst_cli.register(app)
 
 
+@app.command("debug-page")
+def debug_page(
+    file: Annotated[Path, typer.Argument(help="A PDF.")],
+    page: Annotated[int, typer.Argument(help="Page number, from 1.")],
+    png: Annotated[Path, typer.Option("--png", help="Picture to write.")],
+) -> None:
+    """Draw the words, lines, ruling lines and table cells the PDF reader found on one page."""
+    from pipeline.debug_page import draw_page
+
+    try:
+        view = draw_page(file, page, png)
+    except Exception as exc:  # a bad file or page number: one line, as every command reports
+        report(file, str(exc))
+        raise typer.Exit(EXIT_FAILED_DOCUMENTS) from exc
+    typer.echo(
+        f"{png}: {view.words} words, {view.lines} lines ({view.column_lines} in columns), "
+        f"{view.edges} ruling edges, {view.tables} tables, {view.cells} cells"
+    )
+
+
 def main() -> None:
     app()
 

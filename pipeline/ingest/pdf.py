@@ -29,6 +29,7 @@ order): characters are taken with their boxes and ordered by position.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections import Counter
@@ -138,17 +139,27 @@ def _translate(path: Path, exc: object) -> IngestError:
 # --------------------------------------------------------------------------- reading pages
 
 
-def _words(page: Page, tables: list[Table]) -> list[Word]:
+def _words(page: Page, tables: list[Table], raw_words: list[dict[str, object]] | None = None) -> list[Word]:
+    """The page's words outside ``tables``; ``raw_words`` (pdfplumber's, with chars) saves grouping them again."""
     boxes = [table.bbox for table in tables]
     words: list[Word] = []
-    for raw in page.extract_words(return_chars=True, keep_blank_chars=False):
-        cx, cy = (raw["x0"] + raw["x1"]) / 2, (raw["top"] + raw["bottom"]) / 2
-        if any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes):
+    if raw_words is None:
+        raw_words = page.extract_words(return_chars=True, keep_blank_chars=False)
+    for raw in raw_words:
+        x0, x1, top, bottom = raw["x0"], raw["x1"], raw["top"], raw["bottom"]
+        cx, cy = (x0 + x1) / 2, (top + bottom) / 2  # type: ignore[operator]
+        if any(bx0 <= cx <= bx1 and btop <= cy <= bbottom for bx0, btop, bx1, bbottom in boxes):
             continue
         chars = raw["chars"]
-        bold = sum(1 for c in chars if BOLD_FONT.search(c.get("fontname", ""))) >= 0.8 * len(chars)
-        words.append(Word(raw["text"], raw["x0"], raw["x1"], raw["top"], raw["bottom"], bold))
+        bold = sum(1 for c in chars if _is_bold(c.get("fontname", ""))) >= 0.8 * len(chars)  # type: ignore[attr-defined,arg-type]
+        words.append(Word(raw["text"], x0, x1, top, bottom, bold))  # type: ignore[arg-type]
     return words
+
+
+@functools.cache
+def _is_bold(fontname: str) -> bool:
+    """Whether the font's name says bold (pdfium gives no reliable weight: LibreOffice's bold fonts say 400)."""
+    return BOLD_FONT.search(fontname) is not None
 
 
 def _cell_text(text: str | None) -> str | None:
@@ -211,13 +222,14 @@ def _read_page(page: Page, path: Path) -> tuple[PageContent, str | None]:
     content = PageContent(number=page.page_number, width=float(page.width), height=float(page.height))
     try:
         tables = [t for t in page.find_tables() if len(t.columns) >= 2 and len(t.rows) >= 1]
-        all_words = _words(page, [])
+        raw_words = page.extract_words(return_chars=True, keep_blank_chars=False)
+        all_words = _words(page, [], raw_words)
     except Exception as exc:  # pdfminer on a broken content stream
         raise _translate(path, exc) from exc
     problem = _needs_ocr(page, all_words)
     if problem is not None:
         return content, problem
-    words = _words(page, tables) if tables else all_words
+    words = _words(page, tables, raw_words) if tables else all_words
     content.items = [*group_lines(words, page.page_number), *(_table_data(t) for t in tables)]
     content.items.sort(key=_top)
     return content, None
