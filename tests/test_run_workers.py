@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,16 @@ def test_run_pool_takes_largest_files_first(tmp_path: Path) -> None:
     assert all(extraction is not None for _, extraction, _, _ in results), results
     order = [path for path, *_ in results]
     assert order == sorted(paths, key=lambda p: -Path(p).stat().st_size)
+
+
+def _loaded(name: str) -> bool:
+    """Run in a worker: whether ``name`` was imported there before any document."""
+    return name in sys.modules
+
+
+def test_run_workers_start_with_readers_and_extractors_loaded() -> None:
+    """Workers fork from a server that imported the readers and extractors once (not a spawn per worker)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=run._pool_context(), initializer=run.init_worker) as pool:
+        assert pool.submit(os.getppid).result() != os.getpid()  # a child of the fork server, not of this process
+        for module in ("extractors.extract", "pipeline.ingest.pdf"):
+            assert pool.submit(_loaded, module).result(), module
