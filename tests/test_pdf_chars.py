@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.debug_page import draw_page
 from pipeline.ingest import pdf
+from pipeline.ingest.ocr import missing_ocr
 from pipeline.ingest.pdf_chars import _kept_spaces, attach_marks, group_words, read_page
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -203,3 +204,23 @@ def test_pdf_chars_debug_page_command(tmp_path: Path) -> None:
     assert "in columns" in done.output and (tmp_path / "p1.png").stat().st_size > 10_000
     missing = runner.invoke(app, ["debug-page", str(PDF_003), "99", "--png", str(tmp_path / "p99.png")])
     assert missing.exit_code == 1 and "no page 99" in missing.output
+
+
+# --------------------------------------------------------------------------- OCR through the pool
+
+
+@pytest.mark.ocr
+@pytest.mark.skipif(missing_ocr() is not None, reason=f"OCR unavailable: {missing_ocr()}")
+def test_pdf_chars_ocr_pool_reads_what_one_run_per_cell_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages OCR-ed side by side, a page and its cells in one Tesseract run: the same document as before."""
+    pooled = pdf.read_pdf(GARBLED, GARBLED.read_bytes())
+
+    def one_run_per_cell(path, plumber, pages, needing, warnings):  # type: ignore[no-untyped-def]
+        for number, problem in needing:
+            pages[number - 1] = pdf._ocr_page(plumber.pages[number - 1], path)
+            warnings.append(f"page {number} read by OCR (tesseract -l vie): {problem}")
+
+    monkeypatch.setattr(pdf, "_ocr_pages", one_run_per_cell)
+    separate = pdf.read_pdf(GARBLED, GARBLED.read_bytes())
+    assert pooled.source.format == "pdf-ocr" and any(b.kind == "table_row" for b in pooled.blocks)
+    assert pooled.model_dump() == separate.model_dump()

@@ -47,7 +47,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 from models.document import ParsedDocument
 from models.text_forms import clean_inline
 from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
-from pipeline.ingest import ocr
+from pipeline.ingest import ocr, ocr_pool
 from pipeline.ingest.builder import ContentBuilder
 from pipeline.ingest.pdf_chars import read_page
 from pipeline.ingest.pdf_layout import (
@@ -235,14 +235,21 @@ def _read_page(page: Page, path: Path) -> tuple[PageContent, str | None]:
     return content, None
 
 
-def _ocr_page(page: Page, path: Path) -> PageContent:
-    content = PageContent(number=page.page_number, width=float(page.width), height=float(page.height), ocr=True)
-    image = ocr.render(page)
-    words = ocr.ocr_words(page, path, image)
+def _ocr_tables(page: Page) -> list[Table]:
     try:
-        tables = [t for t in page.find_tables() if len(t.columns) >= 2]
+        return [t for t in page.find_tables() if len(t.columns) >= 2]
     except Exception:  # the vector graphics are a bonus on an OCR-ed page
-        tables = []
+        return []
+
+
+def _ocr_content(
+    page: Page,
+    words: list[Word],
+    tables: list[Table],
+    cell_words: Callable[[tuple[float, float, float, float]], list[Word]],
+) -> PageContent:
+    """An OCR-ed page: its words outside the ruled tables as lines, each table's cells read on their own."""
+    content = PageContent(number=page.page_number, width=float(page.width), height=float(page.height), ocr=True)
     boxes = [table.bbox for table in tables]
     outside = [
         w
@@ -251,14 +258,21 @@ def _ocr_page(page: Page, path: Path) -> PageContent:
             x0 <= (w.x0 + w.x1) / 2 <= x1 and top <= (w.top + w.bottom) / 2 <= bottom for x0, top, x1, bottom in boxes
         )
     ]
-
-    def cell_words(bbox: tuple[float, float, float, float]) -> list[Word]:
-        return ocr.ocr_region(image, bbox, path, page.page_number)
-
     lines = [line for line in group_lines(outside, page.page_number) if any(c.isalnum() for c in line.text)]
     content.items = [*lines, *(_table_data(t, cell_words) for t in tables)]
     content.items.sort(key=_top)
     return content
+
+
+def _ocr_page(page: Page, path: Path) -> PageContent:
+    """One page, one Tesseract run per cell (the unit the pool's results are checked against)."""
+    image = ocr.render(page)
+    words = ocr.ocr_words(page, path, image)
+
+    def cell_words(bbox: tuple[float, float, float, float]) -> list[Word]:
+        return ocr.ocr_region(image, bbox, path, page.page_number)
+
+    return _ocr_content(page, words, _ocr_tables(page), cell_words)
 
 
 # --------------------------------------------------------------------------- running headers
@@ -569,8 +583,25 @@ def _ocr_pages(
             pages[number - 1].skipped = True
             warnings.append(f"page {number} left out: {problem} and OCR is not available ({ocr.missing_ocr()})")
         return
-    for number, problem in needing:
-        page = pdf.pages[number - 1]
-        pages[number - 1] = _ocr_page(page, path)
+    problems = dict(needing)
+
+    def jobs() -> Iterator[ocr_pool.PageJob[tuple[Page, list[Table]]]]:
+        """Pages rendered here, in this thread (pdfium is not thread-safe), as the pool asks for them.
+
+        The page is read whole, tables unmasked: blanking the table boxes
+        changes how Tesseract segments the rest (one word fewer in order on
+        the Lào Cai PDF), while reading it whole gives the same words as one
+        run per cell did; the words inside tables are dropped afterwards.
+        """
+        for number, _ in needing:
+            page = pdf.pages[number - 1]
+            tables = _ocr_tables(page)
+            cells = [cell for table in tables for row in table.rows for cell in row.cells if cell is not None]
+            yield ocr_pool.PageJob(number, ocr.render(page), cells=cells, tag=(page, tables))
+
+    for job, result in ocr_pool.ocr_pages(jobs(), path):
+        assert job.tag is not None
+        page, tables = job.tag
+        pages[job.number - 1] = _ocr_content(page, result.words, tables, result.cell)
         page.close()
-        warnings.append(f"page {number} read by OCR (tesseract -l vie): {problem}")
+        warnings.append(f"page {job.number} read by OCR (tesseract -l vie): {problems[job.number]}")
