@@ -120,10 +120,17 @@ def group_words(chars: list[dict[str, Any]], return_chars: bool = False) -> list
     words: list[dict[str, Any]] = []
 
     def emit(word: list[dict[str, Any]]) -> None:
-        top = min(c["top"] for c in word)
-        bottom = max(c["bottom"] for c in word)
-        x0 = min(c["x0"] for c in word)
-        x1 = max(c["x1"] for c in word)
+        first = word[0]
+        x0, x1, top, bottom = first["x0"], first["x1"], first["top"], first["bottom"]
+        for c in word:
+            if c["x0"] < x0:
+                x0 = c["x0"]
+            if c["x1"] > x1:
+                x1 = c["x1"]
+            if c["top"] < top:
+                top = c["top"]
+            if c["bottom"] > bottom:
+                bottom = c["bottom"]
         entry: dict[str, Any] = {
             "text": "".join(LIGATURES.get(c["text"], c["text"]) for c in word),
             "x0": x0,
