@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pdfplumber
@@ -18,6 +20,7 @@ from pipeline.debug_page import draw_page
 from pipeline.ingest import pdf
 from pipeline.ingest.ocr import missing_ocr
 from pipeline.ingest.pdf_chars import _kept_spaces, attach_marks, group_words, read_page
+from pipeline.ingest.pdf_fonts import font_descents
 
 CORPUS = Path(__file__).parent / "corpus"
 PDF_000 = CORPUS / "dev-bin" / "000_8544ea3e62a3c3aa.pdf"
@@ -224,3 +227,62 @@ def test_pdf_chars_ocr_pool_reads_what_one_run_per_cell_read(monkeypatch: pytest
     separate = pdf.read_pdf(GARBLED, GARBLED.read_bytes())
     assert pooled.source.format == "pdf-ocr" and any(b.kind == "table_row" for b in pooled.blocks)
     assert pooled.model_dump() == separate.model_dump()
+
+
+# --------------------------------------------------------------------------- font descriptors, held-out renderings
+
+
+@pytest.mark.parametrize(
+    "path, font, descent",
+    [
+        (
+            PDF_000,
+            "BAAAAA+LiberationSerif",
+            0.0,
+        ),  # LibreOffice writes Descent 0; pdfium would answer from the font file
+        (PDF_000, "DejaVuSerif", 0.0),  # pdfium names some fonts without their subset tag
+        (DAKNONG, "BCDEEE+TimesNewRomanPSMT", -216.0),
+    ],
+)
+def test_pdf_chars_font_descents_are_the_descriptors(path: Path, font: str, descent: float) -> None:
+    assert font_descents(path.read_bytes())[font] == descent
+
+
+def test_pdf_chars_font_descents_of_a_damaged_file_are_empty() -> None:
+    assert font_descents(b"%PDF-1.7\nnot a pdf") == {}
+
+
+def _render_docx(docx: Path, out: Path) -> Path:
+    profile = out / "profile"
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{profile}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(docx),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return out / (docx.stem + ".pdf")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize(
+    "docx",
+    [
+        CORPUS / "real" / "lamdong-tb-ubnd-2026-ket-luan-hoi-nghi-cchc.docx",
+        CORPUS / "real" / "laocai-kh-ct11-khoang-san-du-thao.docx",
+    ],
+    ids=lambda p: p.name,
+)
+def test_pdf_chars_fresh_libreoffice_rendering_reads_as_pdfminer_reads_it(docx: Path, tmp_path: Path) -> None:
+    """PDFs the rules were not written on: glyphs mapped to letter + mark, descriptor descents of 0, font switches."""
+    rendering = _render_docx(docx, tmp_path)
+    new = pdf.read_pdf(rendering, rendering.read_bytes())
+    assert new.model_dump() == _pdfminer_read(rendering).model_dump()

@@ -49,6 +49,7 @@ from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileE
 from pipeline.ingest import ocr, ocr_pool
 from pipeline.ingest.builder import ContentBuilder
 from pipeline.ingest.pdf_chars import read_page
+from pipeline.ingest.pdf_fonts import font_descents
 from pipeline.ingest.pdf_layout import Word, classify, group_lines, join_wrapped
 from pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is_continuation: read by the PDF tests here)
     PAGE_NUMBER,
@@ -302,13 +303,14 @@ def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageConten
         if not pdfium_raw.FPDF_DocumentHasValidCrossReferenceTable(document.raw):
             return _read_pages_pdfminer(path, data, warnings)
         count = len(document)
+        descents = font_descents(data)
         if not count:
             raise EmptyDocumentError(path, "the PDF has no pages")
         pages: list[PageContent] = []
         needing: list[tuple[int, str]] = []
         fallback: list[int] = []
         for index in range(count):
-            char_page = read_page(document, index)
+            char_page = read_page(document, index, descents)
             if char_page is None:
                 fallback.append(index)
                 pages.append(PageContent(number=index + 1, width=0.0, height=0.0))

@@ -212,19 +212,34 @@ def _page_text(textpage: Any, count: int) -> str:
     return buffer.raw[: count * 2].decode("utf-16-le", "surrogatepass")
 
 
-def _descent(textpage: Any, index: int, size: float) -> float:
-    """The font's descent at ``size`` (negative, points), as pdfminer puts a character's bottom."""
+def _descent(textpage: Any, index: int, size: float, descents: dict[str, float]) -> float:
+    """The font's descent at ``size`` (negative, points), as pdfminer puts a character's bottom.
+
+    ``descents`` holds the font descriptors' values (:mod:`pipeline.ingest.pdf_fonts`);
+    pdfium's own answer is used for a font they do not name.
+    """
     obj = raw.FPDFText_GetTextObject(textpage, index)
     if not obj:
         return 0.0
     font = raw.FPDFTextObj_GetFont(obj)
+    if not font:
+        return 0.0
+    if descents:
+        buffer = ctypes.create_string_buffer(256)
+        length = raw.FPDFFont_GetBaseFontName(font, buffer, 256)
+        if 0 < length <= 256:
+            known = descents.get(buffer.value.decode("latin-1"))
+            if known is not None:
+                return known * size / 1000.0
     value = ctypes.c_float()
-    if not font or not raw.FPDFFont_GetDescent(font, ctypes.c_float(size), ctypes.byref(value)):
+    if not raw.FPDFFont_GetDescent(font, ctypes.c_float(size), ctypes.byref(value)):
         return 0.0
     return float(value.value)
 
 
-def read_chars(textpage: Any, left: float, top: float) -> list[dict[str, Any]]:
+def read_chars(
+    textpage: Any, left: float, top: float, descents: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
     """The page's drawn characters, pdfplumber-shaped, plus the spaces pdfium swallowed.
 
     pdfium turns some of a line's real space glyphs into "generated" spaces
@@ -271,7 +286,7 @@ def read_chars(textpage: Any, left: float, top: float) -> list[dict[str, Any]]:
         font = fonts.get(key)
         if font is None:
             size = raw.FPDFText_GetFontSize(textpage, index)
-            font = (_font_name(textpage, index), size, _descent(textpage, index, size))
+            font = (_font_name(textpage, index), size, _descent(textpage, index, size, descents or {}))
             if key:
                 fonts[key] = font
         size = font[1]
@@ -307,38 +322,30 @@ def read_chars(textpage: Any, left: float, top: float) -> list[dict[str, Any]]:
     lines: dict[int, list[dict[str, Any]]] = {}
     for char in chars:
         lines.setdefault(round(char["baseline"]), []).append(char)
-    chars.extend(_trim_font_switches(textpage, lines, left))
+    chars.extend(_font_switch_breaks(lines))
     chars = attach_marks(chars)
     return chars + _kept_spaces(lines, generated)
 
 
-def _trim_font_switches(textpage: Any, lines: dict[int, list[dict[str, Any]]], offset: float) -> list[dict[str, Any]]:
-    """A glyph from another font and text object than the next letter ends at its ink, not its loose box.
+def _font_switch_breaks(lines: dict[int, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Word breaks after a letter drawn by a fallback font, where pdfium dropped the space; lines sorted by ``x0``.
 
     Vietnamese letters missing from a document's main font are drawn by a
-    fallback font in a text object of their own; pdfium's loose box for them
-    runs past the advance pdfminer measures, which could close the gap of a
-    space pdfium dropped ("ở các" read "ởcác").  Inside a word the ink end
-    only widens a gap by a side bearing, far below the 3 pt word break.
-
-    Such a glyph fills the slot its run left for it, so the next letter of
-    the word starts where its advance ends; a gap of :data:`FALLBACK_GAP` or
-    more after it is the word's end, even where pdfium dropped the space.
+    fallback font in a text object of their own, in the slot the main run
+    left for them, so the next letter of the word starts where the glyph's
+    advance ends.  pdfium's loose box runs up to 1.5 pt past that advance, so
+    a gap of :data:`FALLBACK_GAP` or more after such a glyph is the word's end
+    ("ở mức", whose space pdfium dropped, would otherwise read "ởmức").
     """
-    box_left, box_right, box_bottom, box_top = (ctypes.c_double() for _ in range(4))
     breaks: list[dict[str, Any]] = []
     for line in lines.values():
         _share_line_box(line)
-        line.sort(key=lambda c: c["x0"])
+        line.sort(key=_x0)
         for char, following in zip(line, line[1:], strict=False):
             if char["object"] == following["object"] or char["fontname"] == following["fontname"]:
                 continue
-            loose_end = char["x1"]
-            if raw.FPDFText_GetCharBox(textpage, char["index"], box_left, box_right, box_bottom, box_top):
-                char["x1"] = max(char["x0"], min(char["x1"], box_right.value - offset))
-                char["width"] = char["x1"] - char["x0"]
-            if following["x0"] - loose_end >= FALLBACK_GAP and not following["text"].isspace():
-                breaks.append({**char, "text": " ", "x0": loose_end, "x1": following["x0"], "object": 0})
+            if following["x0"] - char["x1"] >= FALLBACK_GAP and not following["text"].isspace():
+                breaks.append({**char, "text": " ", "x0": char["x1"], "x1": following["x0"], "object": 0})
     return breaks
 
 
@@ -429,6 +436,9 @@ def attach_marks(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not base["x0"] - 1 <= centre <= base["x1"] + 1:
             continue
         base["text"] = unicodedata.normalize("NFC", base["text"] + mark["text"])
+        if mark["x1"] > base["x1"]:  # one glyph mapped to letter + mark: pdfium halves its box
+            base["x1"] = mark["x1"]
+            base["width"] = base["x1"] - base["x0"]
         mark["text"] = ""
     return [c for c in chars if c["text"]]
 
@@ -531,7 +541,7 @@ def read_objects(page: Any, left: float, top: float) -> tuple[list[dict[str, Any
 # --------------------------------------------------------------------------- pages
 
 
-def read_page(document: pdfium.PdfDocument, index: int) -> CharPage | None:
+def read_page(document: pdfium.PdfDocument, index: int, descents: dict[str, float] | None = None) -> CharPage | None:
     """Page ``index`` (0-based) as a :class:`CharPage`; None for a rotated page (the old reader handles it)."""
     page = document[index]
     try:
@@ -540,7 +550,7 @@ def read_page(document: pdfium.PdfDocument, index: int) -> CharPage | None:
         mb_left, mb_bottom, mb_right, mb_top = page.get_mediabox()
         textpage = page.get_textpage()
         try:
-            chars = read_chars(textpage.raw, mb_left, mb_top)
+            chars = read_chars(textpage.raw, mb_left, mb_top, descents)
         finally:
             textpage.close()
         edges, images = read_objects(page.raw, mb_left, mb_top)
