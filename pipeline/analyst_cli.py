@@ -7,7 +7,9 @@ a user mistake is one ``kehoach: …`` line with a documented exit code.
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -158,19 +160,32 @@ def _print_frame(frame, fmt: str) -> None:  # noqa: ANN001 - pandas DataFrame
     elif fmt == "json":
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
     else:
-        table = Table(show_lines=False)
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False):
-            table.add_row(*("" if _missing(v) else str(v) for v in row))
-        _stdout().print(table)
-        typer.echo(f"{len(frame)} row{'s' if len(frame) != 1 else ''}", err=True)
+        _print_table([str(column) for column in frame.columns], frame.itertuples(index=False))
+
+
+def _print_table(columns: list[str], rows: Iterable[Sequence[object]]) -> None:
+    """A terminal table of ``rows``; NULLs (None, NaN, pandas' NA and NaT) print as empty cells."""
+    table = Table(show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    count = 0
+    for row in rows:
+        table.add_row(*("" if _missing(v) else str(v) for v in row))
+        count += 1
+    _stdout().print(table)
+    typer.echo(f"{count} row{'s' if count != 1 else ''}", err=True)
 
 
 def _missing(value: object) -> bool:
-    import pandas as pd
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, str | int | list | dict | bytes):
+        return False
+    import pandas as pd  # only values from a DataFrame get here, so pandas is loaded already
 
-    return value is None or (not isinstance(value, list | dict | str) and bool(pd.isna(value)))
+    return bool(pd.isna(value))
 
 
 def query(
@@ -187,17 +202,25 @@ def query(
     """
     from sqlalchemy.exc import DBAPIError
 
-    from pipeline.query import QueryFailed, QueryRejected, run_query
+    from pipeline.query import QueryFailed, QueryRejected, check_read_only, run_query
+    from pipeline.readonly import execute_read_only
 
     try:
-        frame = run_query(_engine(db, read_only=True), sql, timeout_s=timeout)
+        engine = _engine(db, read_only=True)
+        if fmt == "table":  # printed straight from the rows: pandas (~0.3 s to import) only formats csv and json
+            columns, rows = execute_read_only(engine, check_read_only(sql, engine.dialect.name), timeout_s=timeout)
+        else:
+            frame = run_query(engine, sql, timeout_s=timeout)
     except QueryRejected as exc:
         raise _fail(f"query rejected: {exc}") from exc
     except QueryFailed as exc:
         raise _fail(f"query failed: {exc}", 1) from exc
     except DBAPIError as exc:
         raise _fail(f"query failed: {str(exc.orig).splitlines()[0]}", 1) from exc
-    _print_frame(frame, fmt)
+    if fmt == "table":
+        _print_table([str(column) for column in columns], rows)
+    else:
+        _print_frame(frame, fmt)
 
 
 @db_app.command("create-reader-role")

@@ -92,9 +92,13 @@ def test_startup_timeline_by_agency_loads_the_registry_only(database: Path) -> N
     assert not {"extractors.extract", "extractors.tasks", "extractors.nlp", "extractors.structure"} & modules
 
 
-@pytest.mark.parametrize("args", [["db", "current"], ["--help"]], ids=["db-current", "help"])
-def test_startup_schema_and_help_skip_pandas(args: list[str], database: Path) -> None:
-    code, modules = probe([*args, "--db", str(database)] if args[0] == "db" else args, ROOT)
+@pytest.mark.parametrize(
+    "args",
+    [["db", "current"], ["query", "SELECT lead, count(*) AS n FROM v_tasks GROUP BY lead"], ["--help"]],
+    ids=["db-current", "query-table", "help"],
+)
+def test_startup_schema_table_and_help_skip_pandas(args: list[str], database: Path) -> None:
+    code, modules = probe(args if args == ["--help"] else [*args, "--db", str(database)], ROOT)
     assert code == 0
     assert not modules & {"pandas", "numpy", "extractors", *NLP}, sorted(modules)
 
