@@ -125,3 +125,16 @@ def test_ocr_garbled_text_layer_replaced_never_passed_on() -> None:
     assert "Hồ sơ thiết kế và các văn bản pháp lý" in document.content
     cells = [c.text for b in document.blocks if b.kind == "table_row" for c in b.cells]
     assert any(cell.startswith("Gói thầu số 15: Thi công công trình đường kết nối") for cell in cells)
+
+
+@pytest.mark.ocr
+@skip_without_ocr
+def test_ocr_pages_side_by_side_give_the_document_one_at_a_time_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.ingest import ocr_pool, read_document
+
+    monkeypatch.setenv(ocr_pool.WORKERS_VARIABLE, "1")
+    one = read_document(SCANNED)
+    monkeypatch.setenv(ocr_pool.WORKERS_VARIABLE, "2")
+    two = read_document(SCANNED)
+    assert two.content == one.content and two.source.warnings == one.source.warnings
+    assert [b.page for b in two.blocks] == sorted(b.page for b in two.blocks)  # pages come back in order
