@@ -38,8 +38,8 @@ TASKS_PER_WORKER = 200
 """Documents a worker extracts before it is replaced: caps what a slow leak in a parser can grow to."""
 DOCUMENTS_PER_AUTO_WORKER = 16
 """Without ``--workers``, one worker process per this many documents to extract (up to the CPU count):
-below that, loading the models in another process costs more than it saves (10 sample files: 9 s
-in-process, 15 s with two workers on 2 cores)."""
+below that, starting the fork server and the workers costs more than it saves (12 text-layer PDFs on
+2 cores: 3.5 s in-process, 3.8 s with two workers)."""
 STORE_ATTEMPTS = 4
 """A document write that loses a race (deadlock, duplicate from a concurrent run) is retried this often."""
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -218,7 +218,7 @@ def finish_run(engine: Engine, summary: BatchSummary) -> None:
 
 def worker_count(requested: int | None, documents: int) -> int:
     """Processes to extract ``documents`` with: never more than the documents, and by default only as
-    many as pay back their start-up (each worker loads the NLP models, a few seconds)."""
+    many as pay back their start-up (the fork server imports the readers and extractors, ~0.5 s)."""
     if requested is not None:
         return max(1, min(requested, documents))
     return max(1, min(os.cpu_count() or 1, documents // DOCUMENTS_PER_AUTO_WORKER))
