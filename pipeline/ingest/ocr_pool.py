@@ -3,11 +3,14 @@
 Tesseract's own OpenMP threads barely help one page (its line recogniser is
 sequential) and fight each other when several pages run, so each process
 gets ``OMP_THREAD_LIMIT=1`` and parallelism comes from running pages side by
-side.  Each page is one run: frame 1 of a multi-page TIFF is the page with
-its table boxes painted white (their text would be thrown away: cells are
-read on their own because ruling lines confuse whole-page OCR), frames 2… are
-the inked cells.  Every pixel is read once, and the ``vie`` model is loaded
-once per page instead of once per cell.
+side.  Each page is one run: frame 1 of a multi-page TIFF is the page,
+frames 2… its inked table cells (read on their own because ruling lines
+confuse whole-page OCR), so the ``vie`` model is loaded once per page
+instead of once per cell.  A job's ``masks`` paint boxes white in the page
+frame, for a caller that throws away the page's words inside its tables.
+Measured on the Lào Cai plan (three of six pages are ruled tables), Tesseract
+s/page over the file: one run per cell 1.12, cells batched 0.88, batched and
+masked 0.83 (the same words but a few letters of a stamp over a title).
 
 The caller renders pages in its own thread (pypdfium2 is not thread-safe) as
 :func:`ocr_pages` pulls them from an iterable, so at most ``workers + 2``
