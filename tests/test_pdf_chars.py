@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.debug_page import draw_page
-from pipeline.ingest import pdf
+from pipeline.ingest import ocr, pdf
 from pipeline.ingest.ocr import missing_ocr
 from pipeline.ingest.pdf_chars import _kept_spaces, attach_marks, group_words, read_page
 from pipeline.ingest.pdf_fonts import font_descents
@@ -215,18 +215,33 @@ def test_pdf_chars_debug_page_command(tmp_path: Path) -> None:
 @pytest.mark.ocr
 @pytest.mark.skipif(missing_ocr() is not None, reason=f"OCR unavailable: {missing_ocr()}")
 def test_pdf_chars_ocr_pool_reads_what_one_run_per_cell_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages OCR-ed side by side, a page and its cells in one Tesseract run: the same document as before."""
+    """Pages rendered by pdfium, tables from pdfium's lines, pages side by side with their cells in one run:
+    the same document as pdfminer's pages OCR-ed one after the other, one Tesseract run per cell."""
     pooled = pdf.read_pdf(GARBLED, GARBLED.read_bytes())
 
-    def one_run_per_cell(path, plumber, pages, needing, warnings):  # type: ignore[no-untyped-def]
-        for number, problem in needing:
-            pages[number - 1] = pdf._ocr_page(plumber.pages[number - 1], path)
-            warnings.append(f"page {number} read by OCR (tesseract -l vie): {problem}")
+    def one_run_per_cell(path, pages, needing, warnings, prepare):  # type: ignore[no-untyped-def]
+        with pdfplumber.open(path) as plumber:
+            for number, problem in needing:
+                pages[number - 1] = pdf._ocr_page(plumber.pages[number - 1], path)
+                warnings.append(f"page {number} read by OCR (tesseract -l vie): {problem}")
 
     monkeypatch.setattr(pdf, "_ocr_pages", one_run_per_cell)
-    separate = pdf.read_pdf(GARBLED, GARBLED.read_bytes())
+    separate = _pdfminer_read(GARBLED)
     assert pooled.source.format == "pdf-ocr" and any(b.kind == "table_row" for b in pooled.blocks)
     assert pooled.model_dump() == separate.model_dump()
+
+
+@pytest.mark.parametrize("path, number", [(GARBLED, 1), (CORPUS / "dev-bin" / "003_3286ee62c434ea9b.scanned.pdf", 2)])
+def test_pdf_chars_render_page_is_pdfplumbers_picture(path: Path, number: int) -> None:
+    document = pdfium.PdfDocument(path)
+    try:
+        ours = pdf.render_page(document, number - 1)
+    finally:
+        document.close()
+    with pdfplumber.open(path) as plumber:
+        theirs = ocr.render(plumber.pages[number - 1])
+    assert ours.size == theirs.size and ours.mode == theirs.mode == "L"
+    assert ours.tobytes() == theirs.tobytes()
 
 
 # --------------------------------------------------------------------------- font descriptors, held-out renderings

@@ -34,8 +34,9 @@ import io
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -48,7 +49,7 @@ from models.text_forms import clean_inline
 from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
 from pipeline.ingest import ocr, ocr_pool
 from pipeline.ingest.builder import ContentBuilder
-from pipeline.ingest.pdf_chars import read_page
+from pipeline.ingest.pdf_chars import CharPage, read_page
 from pipeline.ingest.pdf_fonts import font_descents
 from pipeline.ingest.pdf_layout import Word, classify, group_lines, join_wrapped
 from pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is_continuation: read by the PDF tests here)
@@ -63,6 +64,9 @@ from pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is_continu
     page_margins_of,
 )
 from pipeline.ingest.syllables import vietnamese_ratio
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 GARBLED_RATIO = 0.5
 """Below this share of valid Vietnamese syllables a page's text layer is mojibake (real pages: > 0.8)."""
@@ -287,8 +291,9 @@ def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageConten
 
     The whole file goes to pdfminer when pdfium cannot open it (pdfminer's
     reason is the one reported) or had to rebuild a broken cross-reference
-    table; a rotated page goes to pdfminer on its own.  Pages needing OCR are
-    rendered through pdfplumber, which is opened only then.
+    table; a rotated page goes to pdfminer on its own.  A page needing OCR is
+    rendered by pdfium and its ruled tables come from pdfium's lines, so
+    pdfminer never lays out a scan.
     """
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_raw
@@ -309,6 +314,7 @@ def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageConten
         pages: list[PageContent] = []
         needing: list[tuple[int, str]] = []
         fallback: list[int] = []
+        scans: dict[int, CharPage] = {}
         for index in range(count):
             char_page = read_page(document, index, descents)
             if char_page is None:
@@ -319,22 +325,53 @@ def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageConten
             content, problem = _read_page(char_page, path)  # type: ignore[arg-type]
             if problem is not None:
                 needing.append((index + 1, problem))
+                scans[index + 1] = char_page
             pages.append(content)
-    finally:
-        document.close()
-    if fallback or needing:
-        with _open(path, data) as pdf:
+        with ExitStack() as stack:
+            pdf = stack.enter_context(_open(path, data)) if fallback else None
             for index in fallback:
+                assert pdf is not None
                 PDFIUM_STATS["pdfminer"] += 1
                 page = pdf.pages[index]
                 content, problem = _read_page(page, path)
                 if problem is not None:
                     needing.append((index + 1, problem))
                 pages[index] = content
-                page.close()
+
+            def prepare(number: int) -> tuple[Page, list[Table], Image.Image]:
+                scan = scans.get(number)
+                if scan is None:  # a rotated page: pdfminer's geometry and pdfplumber's rendering
+                    assert pdf is not None
+                    page = pdf.pages[number - 1]
+                    return page, _ocr_tables(page), ocr.render(page)
+                return scan, _ocr_tables(scan), render_page(document, number - 1)  # type: ignore[return-value]
+
             if needing:
-                _ocr_pages(path, pdf, pages, sorted(needing), warnings)
+                _ocr_pages(path, pages, sorted(needing), warnings, prepare)
+    finally:
+        document.close()
     return pages
+
+
+def render_page(document: Any, index: int) -> Image.Image:
+    """Page ``index`` as the grey image OCR reads: pdfplumber's rendering (no smoothing) at :data:`ocr.RESOLUTION`.
+
+    pdfplumber's ``to_image`` renders with the same pdfium call but first lays
+    the page out with pdfminer and reopens the file; this is the same picture
+    without either.
+    """
+    page = document[index]
+    try:
+        bitmap = page.render(
+            scale=ocr.RESOLUTION / 72,
+            no_smoothtext=True,
+            no_smoothpath=True,
+            no_smoothimage=True,
+            prefer_bgrx=True,
+        )
+        return bitmap.to_pil().convert("RGB").convert("L")
+    finally:
+        page.close()
 
 
 def _read_pages_pdfminer(path: Path, data: bytes, warnings: list[str]) -> list[PageContent]:
@@ -356,13 +393,26 @@ def _read_pages_pdfminer(path: Path, data: bytes, warnings: list[str]) -> list[P
             pages.append(content)
             page.close()
         if needing:
-            _ocr_pages(path, pdf, pages, needing, warnings)
+
+            def prepare(number: int) -> tuple[Page, list[Table], Image.Image]:
+                page = pdf.pages[number - 1]
+                return page, _ocr_tables(page), ocr.render(page)
+
+            _ocr_pages(path, pages, needing, warnings, prepare)
     return pages
 
 
 def _ocr_pages(
-    path: Path, pdf: pdfplumber.PDF, pages: list[PageContent], needing: list[tuple[int, str]], warnings: list[str]
+    path: Path,
+    pages: list[PageContent],
+    needing: list[tuple[int, str]],
+    warnings: list[str],
+    prepare: Callable[[int], tuple[Page, list[Table], Image.Image]],
 ) -> None:
+    """OCR the pages ``needing`` it, or leave them out with a warning.
+
+    ``prepare`` gives a page (anything with its number and size), its ruled tables and its image.
+    """
     reasons = ", ".join(f"page {number}: {problem}" for number, problem in needing)
     if ocr.missing_ocr() is not None:
         if len(needing) * 2 > len(pages):
@@ -382,14 +432,12 @@ def _ocr_pages(
         run per cell did; the words inside tables are dropped afterwards.
         """
         for number, _ in needing:
-            page = pdf.pages[number - 1]
-            tables = _ocr_tables(page)
+            page, tables, image = prepare(number)
             cells = [cell for table in tables for row in table.rows for cell in row.cells if cell is not None]
-            yield ocr_pool.PageJob(number, ocr.render(page), cells=cells, tag=(page, tables))
+            yield ocr_pool.PageJob(number, image, cells=cells, tag=(page, tables))
 
     for job, result in ocr_pool.ocr_pages(jobs(), path):
         assert job.tag is not None
         page, tables = job.tag
         pages[job.number - 1] = _ocr_content(page, result.words, tables, result.cell)
-        page.close()
         warnings.append(f"page {job.number} read by OCR (tesseract -l vie): {problems[job.number]}")
