@@ -203,6 +203,7 @@ _ADDRESS, _INT = ctypes.c_void_p, ctypes.c_int
 _char_origin = _plain(raw.FPDFText_GetCharOrigin, _INT, _ADDRESS, _INT, _ADDRESS, _ADDRESS)
 _loose_box = _plain(raw.FPDFText_GetLooseCharBox, _INT, _ADDRESS, _INT, _ADDRESS)
 _text_object = _plain(raw.FPDFText_GetTextObject, _ADDRESS, _ADDRESS, _INT)
+_object_font = _plain(raw.FPDFTextObj_GetFont, _ADDRESS, _ADDRESS)
 
 
 def _page_text(textpage: Any, count: int) -> str:
@@ -263,6 +264,8 @@ def read_chars(
     ]
     is_generated.append(False)
     fonts: dict[int, tuple[str, float, float]] = {}
+    faces: dict[tuple[int, float], tuple[str, float, float]] = {}
+    """Per font and size: the same, for the many one-letter text objects of fallback glyphs."""
     """Per text object (one font, one size each): font name, size, descent."""
     chars: list[dict[str, Any]] = []
     generated: list[tuple[float, float, float]] = []
@@ -286,7 +289,12 @@ def read_chars(
         font = fonts.get(key)
         if font is None:
             size = raw.FPDFText_GetFontSize(textpage, index)
-            font = (_font_name(textpage, index), size, _descent(textpage, index, size, descents or {}))
+            face = (_object_font(key) if key else 0, size)
+            font = faces.get(face) if face[0] else None
+            if font is None:
+                font = (_font_name(textpage, index), size, _descent(textpage, index, size, descents or {}))
+                if face[0]:
+                    faces[face] = font
             if key:
                 fonts[key] = font
         size = font[1]
