@@ -14,13 +14,21 @@ that kehoach uses (``chars``, ``edges``, ``images``, ``page_number``,
 kehoach's own line, column and table reconstruction run unchanged on it.
 
 Boxes follow pdfminer's convention, which the layout thresholds were tuned
-on: ``x0``/``x1`` are the character's origin and advance (pdfium's loose box),
-``bottom`` is the baseline moved down by the font's descent (the loose box's
-bottom) and ``top`` is ``bottom - font size``.  Coordinates are measured from
-the media box's top-left corner, as pdfplumber does.
+on: ``x0`` is the character's origin and ``x1`` its advance (pdfium's loose
+box, cut back to where pdfium put the generated character after it),
+``bottom`` is the baseline moved down by the descent the font descriptor
+states (:mod:`pipeline.ingest.pdf_fonts`; pdfium's own guess otherwise) and
+``top`` is ``bottom - font size``; letters of one baseline and size share the
+line's main box.  Coordinates are measured from the media box's top-left
+corner, as pdfplumber does.
 
-Combining marks (a tone mark drawn as its own glyph) are attached to the base
-letter under them and the pair is NFC-composed, so "ê" + U+0301 reads "ế".
+Three things pdfium does differently are undone: a real space it turned
+into a zero-width "generated" one is kept where a gap opens; a space it
+dropped after a letter drawn by a fallback font is restored from the gap
+(:data:`FALLBACK_GAP`); a hyphen ending a line, reported as U+FFFE, is a
+hyphen again.  Combining marks (a tone mark drawn as its own glyph, or a
+glyph mapped to letter + mark) are attached to the base letter under them,
+which keeps the whole glyph's box, and the pair is NFC-composed.
 """
 
 from __future__ import annotations
