@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -104,15 +104,22 @@ def _mentions(extraction: Extraction) -> list[AgencyMention]:
     return [m for task in extraction.tasks for m in task.roles] + list(extraction.agencies)
 
 
-def _insert_ignoring_conflicts(session: Session, table, values: dict, conflict: list[str]) -> None:  # noqa: ANN001
+def _insert_ignoring_conflicts(session: Session, table, rows: list[dict], conflict: list[str]) -> None:  # noqa: ANN001
+    """Insert ``rows`` in one executemany, skipping those that already exist (one statement, compiled once).
+
+    The parent process writes every document of a batch; building and compiling one INSERT per agency row was
+    the largest part of its work, which capped what a second worker could add.
+    """
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict)
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict)
     else:  # pragma: no cover - kehoach supports SQLite and PostgreSQL
         raise NotImplementedError(dialect)
-    session.execute(statement)
+    session.execute(statement, rows)
 
 
 def upsert_agencies(session: Session, mentions: Iterable[AgencyMention]) -> dict[str, int]:
@@ -129,27 +136,27 @@ def upsert_agencies(session: Session, mentions: Iterable[AgencyMention]) -> dict
             kinds.setdefault(successor, "agency")
     table = schema.Agency.__table__
     profiles = {name: agency_links.profile(name) for name in kinds}
-    for name in sorted(kinds):  # one lock order for every concurrent run
-        profile = profiles[name]
-        values = {
+    agency_rows = [
+        {
             "name": name,
             "name_folded": schema.fold(name),
-            "kind": profile.kind or kinds[name],
-            "level": profile.level,
-            "province": profile.province,
+            "kind": profiles[name].kind or kinds[name],
+            "level": profiles[name].level,
+            "province": profiles[name].province,
             "registered": registered.get(name, True),
         }
-        _insert_ignoring_conflicts(session, table, values, ["name"])
+        for name in sorted(kinds)  # one lock order for every concurrent run
+    ]
+    _insert_ignoring_conflicts(session, table, agency_rows, ["name"])
     rows = session.execute(select(schema.Agency.name, schema.Agency.id).where(schema.Agency.name.in_(list(kinds))))
     ids = {name: agency_id for name, agency_id in rows}
+    alias_rows = [
+        {"agency_id": ids[name], "alias": alias, "alias_folded": schema.fold(alias)}
+        for name in sorted(kinds)
+        for alias in profiles[name].aliases
+    ]
+    _insert_ignoring_conflicts(session, schema.AgencyAlias.__table__, alias_rows, ["agency_id", "alias"])
     for name in sorted(kinds):
-        for alias in profiles[name].aliases:
-            _insert_ignoring_conflicts(
-                session,
-                schema.AgencyAlias.__table__,
-                {"agency_id": ids[name], "alias": alias, "alias_folded": schema.fold(alias)},
-                ["agency_id", "alias"],
-            )
         if successor_of.get(name):
             session.execute(
                 update(schema.Agency)
@@ -196,20 +203,26 @@ def _document_row(extraction: Extraction, path: str) -> schema.Document:
 def _add_children(
     session: Session, document: schema.Document, extraction: Extraction, agency_ids: dict[str, int]
 ) -> None:
-    for ordinal, section in enumerate(extraction.sections):
-        session.add(
-            schema.Section(
-                document_id=document.id,
-                ordinal=ordinal,
-                path=section.path,
-                marker=section.marker,
-                title=section.title,
-                level=section.level,
-                span_start=section.span[0],
-                span_end=section.span[1],
-                page=section.page,
-            )
-        )
+    # leaf rows go in one executemany per table: the parent writes every document of a batch, and the ORM's
+    # unit of work per row was most of its time
+    _bulk(
+        session,
+        schema.Section,
+        [
+            {
+                "document_id": document.id,
+                "ordinal": ordinal,
+                "path": section.path,
+                "marker": section.marker,
+                "title": section.title,
+                "level": section.level,
+                "span_start": section.span[0],
+                "span_end": section.span[1],
+                "page": section.page,
+            }
+            for ordinal, section in enumerate(extraction.sections)
+        ],
+    )
     tasks = [_task_row(document.id, ordinal, task, agency_ids) for ordinal, task in enumerate(extraction.tasks)]
     session.add_all(tasks)
     session.flush()  # task ids for the targets
@@ -249,33 +262,46 @@ def _add_children(
                 span_end=reference.span[1],
             )
         )
-    for mention in extraction.agencies:
-        if mention.name in agency_ids:
-            session.add(
-                schema.AgencyMentionRow(
-                    document_id=document.id,
-                    agency_id=agency_ids[mention.name],
-                    text=mention.text,
-                    kind=mention.kind,
-                    role=mention.role,
-                    span_start=mention.span[0],
-                    span_end=mention.span[1],
-                    rule=mention.rule,
-                )
-            )
-    for expression in extraction.dates:
-        session.add(
-            schema.TimeExpressionRow(
-                document_id=document.id,
-                text=expression.text,
-                span_start=expression.span[0],
-                span_end=expression.span[1],
-                start_text=expression.start.iso() if expression.start else None,
-                end_text=expression.end.iso() if expression.end else None,
-                recurrence=expression.recurrence,
-                deadline=expression.deadline,
-            )
-        )
+    _bulk(
+        session,
+        schema.AgencyMentionRow,
+        [
+            {
+                "document_id": document.id,
+                "agency_id": agency_ids[mention.name],
+                "text": mention.text,
+                "kind": mention.kind,
+                "role": mention.role,
+                "span_start": mention.span[0],
+                "span_end": mention.span[1],
+                "rule": mention.rule,
+            }
+            for mention in extraction.agencies
+            if mention.name in agency_ids
+        ],
+    )
+    _bulk(
+        session,
+        schema.TimeExpressionRow,
+        [
+            {
+                "document_id": document.id,
+                "text": expression.text,
+                "span_start": expression.span[0],
+                "span_end": expression.span[1],
+                "start_text": expression.start.iso() if expression.start else None,
+                "end_text": expression.end.iso() if expression.end else None,
+                "recurrence": expression.recurrence,
+                "deadline": expression.deadline,
+            }
+            for expression in extraction.dates
+        ],
+    )
+
+
+def _bulk(session: Session, model, rows: list[dict]) -> None:  # noqa: ANN001 - a mapped class
+    if rows:
+        session.execute(insert(model.__table__), rows)
 
 
 def _task_row(document_id: int, ordinal: int, task, agency_ids: dict[str, int]) -> schema.Task:  # noqa: ANN001
