@@ -430,7 +430,8 @@ def test_attributes_of_the_event_and_the_closing_formula_are_not_tasks():
             "2. Địa điểm: Sở Công Thương, số 165 Lý Thường Kiệt.",
             "III. TỔ CHỨC THỰC HIỆN",
             "1. Giao Phòng Quản lý Công nghiệp chuẩn bị các điều kiện cần thiết để tổ chức kiểm tra.",
-            "Trên đây là Kế hoạch kiểm tra của Sở Công Thương, đề nghị các tổ chức, cá nhân liên quan phối hợp thực hiện.",
+            "Trên đây là Kế hoạch kiểm tra của Sở Công Thương, đề nghị các tổ chức, cá nhân liên quan "
+            "phối hợp thực hiện.",
         ]
     )
     assert [t.text for t in extraction.tasks] == [
