@@ -53,6 +53,7 @@ def cue_patterns() -> dict[str, re.Pattern[str]]:
         "content_article": re.compile(rf"(?:{_alternation(r['content_articles'])})"),
         "inspection_content": re.compile(rf"\bnội dung\b[^,;:]{{0,25}}\b(?:{_alternation(r['inspection_words'])})\b"),
         "non_task": re.compile(rf"^\s*(?:{_alternation(r['non_task_leads'])})\s*:"),
+        "approval": re.compile(rf"^\s*(?:{_alternation(r['approval_openers'])})\b"),
     }
 
 

@@ -444,6 +444,10 @@ class Segmenter:
                 return  # an upper-case heading with nothing under it ("2. NHIỆM VỤ TRỌNG TÂM")
         if cue_patterns()["non_task"].match(matching_form(node.title)) or not node.title.strip() and len(blocks) == 1:
             return
+        if cue_patterns()["approval"].match(matching_form(node.title)) and not any(
+            m.role == "lead" for b in blocks for m in self._roles_of(b.span)
+        ):
+            return  # "1. Đồng ý chủ trương lập quy hoạch …": a decision the document records, no work it asks
         blocks, closing = self._split_closing(blocks)
         if not include_children:
             blocks, closing = self._split_new_subject(blocks, closing)

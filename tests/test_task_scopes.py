@@ -506,3 +506,17 @@ def test_a_short_item_that_mentions_funding_is_still_a_task():
     )
     assert by_anchor(extraction, "cân đối, bố trí").names("lead") == ["Sở Tài chính"]
     assert not any(t.text.startswith("Kinh phí thực hiện") for t in extraction.tasks)
+
+
+def test_an_item_recording_a_decision_is_no_task_unless_it_names_who_acts():
+    extraction = run(
+        [
+            "II. KẾT LUẬN",
+            "1. Đồng ý chủ trương lập quy hoạch chi tiết khu đô thị mới.",
+            "2. Thống nhất giao Sở Xây dựng hướng dẫn chủ đầu tư hoàn thiện hồ sơ.",
+            "3. Ủy ban nhân dân tỉnh thống nhất với Thường trực Hội đồng nhân dân tỉnh về lộ trình thực hiện.",
+        ]
+    )
+    assert not any("Đồng ý chủ trương" in t.text for t in extraction.tasks)
+    assert by_anchor(extraction, "hướng dẫn chủ đầu tư").names("lead") == ["Sở Xây dựng"]
+    assert by_anchor(extraction, "về lộ trình").names("lead") == ["Ủy ban nhân dân tỉnh"]
