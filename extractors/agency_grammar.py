@@ -131,7 +131,10 @@ def _grammar() -> _Grammar:
         owner_re=re.compile(rf"(?:{registry.alternation(heads_data['owner_heads'])})(?!\w)"),
         not_name_re=re.compile(rf"(?:{registry.alternation(heads_data['not_names'])})(?!\w)"),
         stop_re=re.compile(rf"(?:{registry.alternation(data['name_stop_words']['words'])})(?!\w)"),
-        named_loc_re=re.compile(rf"(?:{registry.alternation(data['localities']['named'])})(?!\w)"),
+        named_loc_re=re.compile(
+            rf"(?:{registry.alternation(data['localities']['named'])})(?!\w)"
+            rf"(?!\s+(?:{registry.alternation(data['localities']['named_not_followed_by'])})(?!\w))"
+        ),
         bare_loc_re=re.compile(rf"(?:{registry.alternation(data['localities']['bare'])})(?!\w)"),
         token_re=re.compile(rf"[^\S\n]*(?P<p>[,&\-–—‑])?[^\S\n]*(?P<w>[^\s{ends},&\-–—‑]+)"),
         member_start_re=re.compile(rf"(?<!\w)(?P<det>{det})?(?P<member>{member_alt})(?!\s+(?:{not_followed})(?!\w))"),
@@ -204,7 +207,7 @@ def _name_end(text: str, folded: str, g: _Grammar, start: int, bare: bool, upper
             and (_OPENING_GLUE.match(folded, ws) or not _lower_opening(text, folded, g, tok.end()))
         ):
             break
-        if (upper or not cap) and g.stop_re.match(folded, ws):
+        if (upper or not cap) and g.stop_re.match(folded, ws) and not _inside_compound(folded, ws):
             break
         if words and cap and g.head_re.match(folded, ws) and not g.named_loc_re.match(folded, ws):
             break
@@ -224,6 +227,19 @@ def _name_end(text: str, folded: str, g: _Grammar, start: int, bare: bool, upper
 
 _OPENING_GLUE = re.compile(r"(?:và|hoặc|các|của|với|cho|tại|là|có|được)(?!\w)")
 """Words that cannot open a name: after a head noun they join it to what follows ("các Sở và Thủ trưởng …")."""
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_compounds() -> tuple[str, ...]:
+    return tuple(grammar_data()["name_stop_words"]["compounds"])
+
+
+def _inside_compound(folded: str, pos: int) -> bool:
+    """The stop word at ``pos`` is the end of a common word ("trình" in "công trình"), not a verb ending the name."""
+    return any(
+        folded.startswith(compound, pos - compound.rindex(" ") - 1) and compound.rindex(" ") < pos
+        for compound in _stop_compounds()
+    )
 
 
 def _lower_opening(text: str, folded: str, g: _Grammar, after: int) -> bool:

@@ -204,3 +204,18 @@ def test_a_steering_committee_is_named_by_its_topic_up_to_its_place():
     names = [m.name for m in find_mentions("Ban Chỉ đạo phòng, chống tham nhũng tỉnh tăng cường kiểm tra", 0)]
     assert names == ["Ban Chỉ đạo phòng, chống tham nhũng tỉnh"]
     assert [m.name for m in find_mentions("Ban Chỉ đạo chỉ đạo các sở", 0)][0] == "Ban Chỉ đạo"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Vườn quốc gia Ba Vì",
+        "Hiệp hội Doanh nghiệp tỉnh",
+        "Ngân hàng Chính sách xã hội chi nhánh tỉnh",  # "xã hội" is no commune
+        "Kiểm toán nhà nước khu vực VII",
+        "Ban Quản lý dự án đầu tư xây dựng công trình dân dụng và công nghiệp tỉnh",  # "trình" inside "công trình"
+    ],
+)
+def test_long_and_unusual_body_names_are_read_whole(name):
+    mentions = find_mentions(f"{name} chủ trì thực hiện", 0)
+    assert mentions and mentions[0].span == (0, len(name)), [(m.text, m.name) for m in mentions]
