@@ -182,8 +182,8 @@ def _mention(text: str, atom: _Atom, offset: int, default_year: int | None) -> T
         if lo is not None and lo[0] is None:
             lo, inferred = (hi[0] if hi and hi[0] else default_year, *lo[1:]), True
     start, end = _partial(lo), _partial(hi)
-    if start and end and start.sort_key() > end.sort_key():
-        return None
+    if start and end and start.sort_key() > (end.year, end.month or 13, end.day or 32):
+        return None  # "từ tháng 6/2026 đến hết năm 2026" is a range: a coarser end closes at the end of its period
     if atom.cue in ("deadline", "until"):
         start = None
     elif atom.cue == "from" and atom.lo == atom.hi:

@@ -694,3 +694,19 @@ def test_dates_corpus_durations_in_the_decree_letter() -> None:
     dated = sorted(iso(e.end) for e in durations if e.end is not None)
     assert dated == ["2027-01-06", "2028-07-06"]
     assert all(e.offset_from == "effective" for e in durations)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("triển khai từ tháng 6/2026 đến hết năm 2026.", "2026-06", "2026"),  # a coarser end closes its period
+        ("từ tháng 6 đến hết năm 2026", "2026-06", "2026"),
+    ],
+)
+def test_a_range_may_end_at_a_coarser_precision(text, start, end):
+    [expression] = find_time_expressions(text, 0, default_year=2026)
+    assert (expression.start.iso(), expression.end.iso()) == (start, end)
+
+
+def test_a_range_that_runs_backwards_is_no_range():
+    assert find_time_expressions("từ tháng 8/2026 đến tháng 6/2026", 0, default_year=2026) == []
