@@ -202,6 +202,7 @@ def test_header_words_name_column_roles():
     assert column_role("Nhiệm vụ thực hiện") == "task"
     assert column_role("Thời gian trình") == "time"
     assert column_role("Sản phẩm, hình thức văn bản") == "note"
+    assert column_role("Trách nhiệm thực hiện") == "lead"
     assert column_role("Đơn vị được kiểm tra") is None
 
 
