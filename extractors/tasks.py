@@ -69,6 +69,15 @@ def _opens_with_partners(text: str) -> bool:
     return bool(_PARTNERS_FIRST.match(text))
 
 
+_BODY_CLOSES = re.compile(r"^\s*(?:\*\*)?\s*(?:Nơi nhận\s*:?|Trên đây là\b)", re.IGNORECASE)
+_FRAME_LINE = re.compile(
+    r"^\s*(?:Kính gửi|V/v|Về việc|Số\s*:|(?:Căn cứ|Thực hiện)\s+(?:Luật|Bộ luật|Nghị định|Nghị quyết|Quyết định"
+    r"|Thông tư|Chỉ thị|Kế hoạch|Công văn|Công điện|Văn bản|Kết luận|Thông báo|Chương trình)\b)",
+    re.IGNORECASE,
+)
+"""Lines of a letter's frame read as prose: addressees, subject line, number, legal grounds."""
+
+
 def _heading_like(title: str) -> bool:
     """A title that can name a part of the document: short, and not a sentence ("Sở Tài chính bố trí kinh phí.")."""
     return len(title.split()) <= _SECTION_TITLE_WORDS and not title.rstrip().endswith((".", ";"))
@@ -528,8 +537,11 @@ class Segmenter:
         """
         patterns = cue_patterns()
         for block in self.parsed.blocks:
-            if block.kind != "paragraph":
-                continue
+            text = self.text(block.span)
+            if _BODY_CLOSES.match(text):
+                break  # the closing formula or the recipients: what follows is signature and appendix
+            if block.kind != "paragraph" or _FRAME_LINE.match(text) or _is_upper_title(text):
+                continue  # letterhead, "Kính gửi", "V/v", legal grounds: the frame of a letter, not its requests
             for start, end in _sentences(self.content, block.span):
                 sentence = matching_form(self.content[start:end])
                 clauses = _dated_clauses(self.content, (start, end))

@@ -521,3 +521,19 @@ def test_an_item_recording_a_decision_is_no_task_unless_it_names_who_acts():
     assert not any("Đồng ý chủ trương" in t.text for t in extraction.tasks)
     assert by_anchor(extraction, "hướng dẫn chủ đầu tư").names("lead") == ["Sở Xây dựng"]
     assert by_anchor(extraction, "về lộ trình").names("lead") == ["Ủy ban nhân dân tỉnh"]
+
+
+def test_a_letter_in_running_text_gives_its_requests_not_its_frame():
+    extraction = run(
+        [
+            "ỦY BAN NHÂN DÂN TỈNH HÀ NAM",
+            "Số: 55/UBND-VX",
+            "Kính gửi: Sở Y tế; Sở Tài chính; UBND các huyện, thành phố.",
+            "Thực hiện Công điện số 12/CĐ-TTg ngày 05/3/2026 của Thủ tướng Chính phủ, UBND tỉnh yêu cầu:",
+            "Sở Y tế chủ trì, phối hợp với các đơn vị liên quan theo dõi chặt chẽ tình hình dịch bệnh.",
+            "Sở Tài chính tham mưu bố trí kinh phí phòng, chống dịch.",
+            "Nơi nhận:",
+            "- Như trên;",
+        ]
+    )
+    assert [t.names("lead") for t in extraction.tasks] == [["Sở Y tế"], ["Sở Tài chính"]]
