@@ -251,3 +251,14 @@ def build_extraction(
 def make_extraction():
     """Factory of hand-built extractions (keyword arguments vary number, dates, agencies, bytes)."""
     return build_extraction
+
+
+@pytest.fixture
+def engine(db_url: str):
+    """An engine on a database of each kind with the schema at head, disposed after the test."""
+    from pipeline.db import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from extractors.extract import extract
 from models import schema
 from pipeline import store
-from pipeline.db import make_engine, session_scope, upgrade
+from pipeline.db import session_scope
 from pipeline.ingest import read_document
 
 DEV = Path(__file__).parent.parent / "corpus" / "dev"
-
-
-@pytest.fixture
-def engine(db_url: str):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_rule_ids_of_a_real_notice_are_stored(engine) -> None:

@@ -9,15 +9,7 @@ from sqlalchemy import func, select, text
 
 from models import schema
 from pipeline import agency_links, run, store
-from pipeline.db import make_engine, session_scope, upgrade
-
-
-@pytest.fixture
-def engine(db_url: str):
-    engine = make_engine(db_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+from pipeline.db import session_scope
 
 
 def _counts(engine) -> dict[str, int]:
