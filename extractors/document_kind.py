@@ -14,8 +14,8 @@ from __future__ import annotations
 from models.document import ParsedDocument
 from models.syllables import vietnamese_ratio
 
-MIN_VIETNAMESE = 0.6
-"""Plans and letters score 0.95-0.99 (OCR text 0.96); English READMEs and source lists score 0.2-0.4."""
+MIN_VIETNAMESE = 0.5
+"""Plans and letters score 0.95-0.99 (OCR text 0.96), English READMEs and source lists 0.2-0.4; the text reader warns below the same share."""
 
 
 def not_administrative(parsed: ParsedDocument) -> str | None:
