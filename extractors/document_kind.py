@@ -15,7 +15,9 @@ from models.document import ParsedDocument
 from models.syllables import vietnamese_ratio
 
 MIN_VIETNAMESE = 0.5
-"""Plans and letters score 0.95-0.99 (OCR text 0.96), English READMEs and source lists 0.2-0.4; the text reader warns below the same share."""
+"""Plans and letters score 0.95-0.99 (OCR text 0.96), English READMEs and source lists 0.2-0.4.
+
+The text reader warns below the same share, so a refused file always carries both warnings."""
 
 
 def not_administrative(parsed: ParsedDocument) -> str | None:
