@@ -31,7 +31,7 @@ MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 """Marker styles, tried in order; ``m`` is the marker's label."""
 
 _APPENDIX = re.compile(r"^\s*(?:\*\*)?\s*PHỤ LỤC\b", re.IGNORECASE)
-_BODY_END = re.compile(r"^\s*(?:\*\*)?\s*(?:Nơi nhận\s*:?|Trên đây là\b)", re.IGNORECASE)
+BODY_END = re.compile(r"^\s*(?:\*\*)?\s*(?:Nơi nhận\s*:?|Trên đây là\b)", re.IGNORECASE)
 """The closing formula ("Trên đây là Kế hoạch …") or the recipients list closes the body: what follows is the
 signature, then maybe an appendix.  The closing formula asks everyone concerned to carry out the plan; it is
 no task of its own and no part of the last item."""
@@ -48,9 +48,14 @@ _DANGLING_TITLE = re.compile(r"(?:[,;]|(?<!\w)(?:và|các|của|với|cho|Công 
 """A title ending like this was cut by the line wrap: its next line is the rest of it, not its body."""
 
 
-def _is_upper_heading(text: str) -> bool:
+def all_capitals(text: str) -> bool:
+    """Every letter is a capital: a heading or a letterhead line, not a sentence."""
     letters = [c for c in text if c.isalpha()]
-    return bool(letters) and not any(c.islower() for c in letters) and len(text.split()) <= 12
+    return bool(letters) and not any(c.islower() for c in letters)
+
+
+def _is_upper_heading(text: str) -> bool:
+    return all_capitals(text) and len(text.split()) <= 12
 
 
 def split_marker(text: str) -> tuple[str | None, str | None, str]:
@@ -81,7 +86,14 @@ class Node:
     parent: Node | None = None
     depth: int = 0
     title_blocks: int = 1
-    """How many of ``blocks`` hold the title (a wrapped upper-case heading takes two)."""
+    """How many of ``blocks`` hold the title (a wrapped heading takes two)."""
+    title_start: int = 0
+    """Where the title begins in the content (after the marker)."""
+
+    @property
+    def title_span(self) -> tuple[int, int]:
+        """The title in the content, over every block that holds it."""
+        return self.title_start, self.blocks[self.title_blocks - 1].span[1]
 
     @property
     def span(self) -> tuple[int, int]:
@@ -136,7 +148,7 @@ def build_outline(parsed: ParsedDocument) -> Outline:
             appendix_start = index
         if appendix_start is not None:
             continue
-        if _BODY_END.match(text):
+        if BODY_END.match(text):
             body_ended = True
         if body_ended:
             continue
@@ -187,6 +199,7 @@ def build_outline(parsed: ParsedDocument) -> Outline:
             blocks=[block],
             parent=parent,
             depth=len(stack),
+            title_start=block.span[1] - len(rest.lstrip()),
         )
         parent.children.append(node)
         stack.append(node)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from extractors.roles import cue_patterns, inline_roles, resolve_roles
-from extractors.structure import Node, Outline, build_outline, split_marker
+from extractors.structure import BODY_END, Node, Outline, all_capitals, build_outline, split_marker
 from extractors.table_tasks import TableReader
 from extractors.task_drafts import Draft, rules
 from models.document import AgencyMention, Block, Milestone, ParsedDocument, Span, Task
@@ -69,7 +69,6 @@ def _opens_with_partners(text: str) -> bool:
     return bool(_PARTNERS_FIRST.match(text))
 
 
-_BODY_CLOSES = re.compile(r"^\s*(?:\*\*)?\s*(?:Nơi nhận\s*:?|Trên đây là\b)", re.IGNORECASE)
 _FRAME_LINE = re.compile(
     r"^\s*(?:Kính gửi|V/v|Về việc|Số\s*:|(?:Căn cứ|Thực hiện)\s+(?:Luật|Bộ luật|Nghị định|Nghị quyết|Quyết định"
     r"|Thông tư|Chỉ thị|Kế hoạch|Công văn|Công điện|Văn bản|Kết luận|Thông báo|Chương trình)\b)",
@@ -81,11 +80,6 @@ _FRAME_LINE = re.compile(
 def _heading_like(title: str) -> bool:
     """A title that can name a part of the document: short, and not a sentence ("Sở Tài chính bố trí kinh phí.")."""
     return len(title.split()) <= _SECTION_TITLE_WORDS and not title.rstrip().endswith((".", ";"))
-
-
-def _is_upper_title(title: str) -> bool:
-    letters = [c for c in title if c.isalpha()]
-    return bool(letters) and not any(c.islower() for c in letters)
 
 
 def _field_label(text: str) -> str | None:
@@ -115,14 +109,9 @@ class Segmenter:
 
     def agency_heading(self, node: Node) -> list[AgencyMention]:
         """Agencies a heading hands to its items, when the heading names only agencies."""
-        head = node.head
-        # a title may run over two blocks ("… Công ty" / "Điện lực Đắk Nông"): it ends with the last of them
-        title_end = node.blocks[max(0, node.title_blocks - 1)].span[1]
-        first_line = node.title
-        if node.title_blocks > 1:
-            first_line = node.title.split(self.text(node.blocks[1].span).strip())[0]
-        title_start = head.span[1] - len(first_line.rstrip())
-        span = (title_start, title_end)
+        # a title may run over two blocks ("… Công ty" / "Điện lực Đắk Nông")
+        span = node.title_span
+        title_start = span[0]
         title = self.text(span)
         found = self.mentions_in(span)
         if not found:
@@ -269,7 +258,7 @@ class Segmenter:
         has_zones = any(
             zone(node) is not None
             for node in outline.root.children
-            if node.style in ("roman", "article") or _is_upper_title(node.title)
+            if node.style in ("roman", "article") or all_capitals(node.title)
         )
         for node in outline.root.children:
             if any(a <= node.head.span[0] < b for a, b in skipped):
@@ -538,9 +527,9 @@ class Segmenter:
         patterns = cue_patterns()
         for block in self.parsed.blocks:
             text = self.text(block.span)
-            if _BODY_CLOSES.match(text):
+            if BODY_END.match(text):
                 break  # the closing formula or the recipients: what follows is signature and appendix
-            if block.kind != "paragraph" or _FRAME_LINE.match(text) or _is_upper_title(text):
+            if block.kind != "paragraph" or _FRAME_LINE.match(text) or all_capitals(text):
                 continue  # letterhead, "Kính gửi", "V/v", legal grounds: the frame of a letter, not its requests
             for start, end in _sentences(self.content, block.span):
                 sentence = matching_form(self.content[start:end])
