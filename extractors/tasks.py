@@ -23,6 +23,7 @@ The cue words are data (``resources/task_rules.json``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from extractors.roles import cue_patterns, inline_roles, resolve_roles
 from extractors.structure import BODY_END, Node, Outline, all_capitals, build_outline, split_marker
@@ -95,7 +96,8 @@ class Segmenter:
     def __init__(self, parsed: ParsedDocument, mentions: list[AgencyMention]) -> None:
         self.parsed = parsed
         self.content = parsed.content
-        self.mentions = mentions
+        self.mentions = sorted(mentions, key=lambda m: m.span)
+        self._starts = [m.span[0] for m in self.mentions]
         self.drafts: list[Draft] = []
         self.periods: list[Span] = []
         """Own text of the headings and lead-ins above the node being visited, outermost first."""
@@ -105,7 +107,9 @@ class Segmenter:
         return self.content[span[0] : span[1]]
 
     def mentions_in(self, span: Span) -> list[AgencyMention]:
-        return [m for m in self.mentions if m.span[0] >= span[0] and m.span[1] <= span[1]]
+        """The mentions inside ``span`` (asked for every heading, lead-in and item: a bisect, not a scan)."""
+        first, last = bisect_left(self._starts, span[0]), bisect_left(self._starts, span[1])
+        return [m for m in self.mentions[first:last] if m.span[1] <= span[1]]
 
     def agency_heading(self, node: Node) -> list[AgencyMention]:
         """Agencies a heading hands to its items, when the heading names only agencies."""
