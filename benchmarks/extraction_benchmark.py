@@ -21,9 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractors.extract import extract  # noqa: E402
-from extractors.nlp import parse  # noqa: E402
-from pipeline.ingest import read_document  # noqa: E402
+from kehoach.extractors.extract import extract  # noqa: E402
+from kehoach.extractors.nlp import parse  # noqa: E402
+from kehoach.pipeline.ingest import read_document  # noqa: E402
+
 from tests.eval import score  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"

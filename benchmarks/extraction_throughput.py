@@ -29,9 +29,9 @@ TEXTS = sorted((ROOT / "tests" / "corpus" / "dev").glob("*.txt"))
 
 def time_tree(tree: Path, files: list[Path], rounds: int) -> dict:
     sys.path.insert(0, str(tree))
-    from extractors.extract import extract
-    from extractors.nlp import parse
-    from pipeline.ingest import read_document
+    from kehoach.extractors.extract import extract
+    from kehoach.extractors.nlp import parse
+    from kehoach.pipeline.ingest import read_document
 
     parsed = [read_document(p) for p in files]
     extract(parsed[0])  # warm-up: underthesea and spaCy load once

@@ -164,9 +164,8 @@ class Result:
 
 
 def count(url: str) -> tuple[int, int, int]:
+    from kehoach.pipeline.db import make_engine
     from sqlalchemy import text
-
-    from pipeline.db import make_engine
 
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -179,7 +178,7 @@ def count(url: str) -> tuple[int, int, int]:
 
 
 def run_ingest(files_dir: Path, url: str, workers: int) -> tuple[float, float]:
-    command = [sys.executable, "-m", "pipeline.cli", "ingest", str(files_dir), "--db", url, "--workers", str(workers),
+    command = [sys.executable, "-m", "kehoach", "ingest", str(files_dir), "--db", url, "--workers", str(workers),
                "--no-progress"]  # fmt: skip
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)

@@ -19,9 +19,8 @@ import unicodedata
 from pathlib import Path
 
 import viparse
+from kehoach.pipeline.ingest.encoding import detect_and_decode
 from viparse.normalize.vni import VNI
-
-from pipeline.ingest.encoding import detect_and_decode
 
 DEV = Path(__file__).parents[1] / "tests" / "corpus" / "dev"
 

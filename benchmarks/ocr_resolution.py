@@ -37,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.ingest import ocr, read_document  # noqa: E402
+from kehoach.pipeline.ingest import ocr, read_document  # noqa: E402
+
 from tests.fidelity import fidelity, strip_running_lines  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"

@@ -26,8 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import pdfplumber  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
-
-from pipeline.ingest import pdf  # noqa: E402
+from kehoach.pipeline.ingest import pdf  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
 FILES = [

@@ -182,7 +182,7 @@ OCR_PAGES: dict[Path, int] = {}
 
 
 def read_kehoach(path: Path) -> None:
-    from pipeline.ingest import read_document
+    from kehoach.pipeline.ingest import read_document
 
     document = read_document(path)
     OCR_PAGES[path] = sum("read by OCR" in warning for warning in document.source.warnings)
@@ -240,8 +240,8 @@ def bench_readers(repeats: int) -> None:
 
 
 def bench_extraction(repeats: int) -> None:
-    from extractors.extract import extract
-    from pipeline.ingest import read_document
+    from kehoach.extractors.extract import extract
+    from kehoach.pipeline.ingest import read_document
 
     parsed = [read_document(p) for p in TEXTS]
     extract(parsed[0])  # warm-up: rule tables compile once per process
@@ -334,8 +334,8 @@ def bench_startup(work: Path, db: Path) -> None:
 
 
 def bench_ocr() -> None:
-    from pipeline.ingest import read_document
-    from pipeline.ingest.ocr import missing_ocr
+    from kehoach.pipeline.ingest import read_document
+    from kehoach.pipeline.ingest.ocr import missing_ocr
 
     if not SCANNED:
         return

@@ -27,11 +27,18 @@ from __future__ import annotations
 
 import re
 
-from extractors import agency_grammar, agency_registry
-from extractors.agency_registry import RegistryEntry, load_registry, lookup, predecessors, successors, trie_regex
-from extractors.agency_types import RESOURCES, Candidate, NameMatch
-from models.document import AgencyMention
-from models.text_forms import fold_diacritics, matching_form, nfc
+from kehoach.extractors import agency_grammar, agency_registry
+from kehoach.extractors.agency_registry import (
+    RegistryEntry,
+    load_registry,
+    lookup,
+    predecessors,
+    successors,
+    trie_regex,
+)
+from kehoach.extractors.agency_types import RESOURCES, Candidate, NameMatch
+from kehoach.models.document import AgencyMention
+from kehoach.models.text_forms import fold_diacritics, matching_form, nfc
 
 __all__ = [
     "RESOURCES",

@@ -23,9 +23,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from extractors import agency_registry as registry
-from extractors.agency_types import Candidate, NameMatch, grammar_data
-from models.text_forms import matching_form, nfc
+from kehoach.extractors import agency_registry as registry
+from kehoach.extractors.agency_types import Candidate, NameMatch, grammar_data
+from kehoach.models.text_forms import matching_form, nfc
 
 _DASH = re.compile(r"\s*[-–—‑]\s*")
 _AMP = re.compile(r"\s*&\s*")

@@ -26,8 +26,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from extractors.agency_types import RESOURCES, Candidate, NameMatch, grammar_data
-from models.text_forms import matching_form, nfc
+from kehoach.extractors.agency_types import RESOURCES, Candidate, NameMatch, grammar_data
+from kehoach.models.text_forms import matching_form, nfc
 
 Units = tuple[str, ...]
 _UNIT = re.compile(r"\w+|[^\w\s]")

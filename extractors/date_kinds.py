@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from extractors.date_vocabulary import Kind, _alt, _Atom, vocabulary
+from kehoach.extractors.date_vocabulary import Kind, _alt, _Atom, vocabulary
 
 
 @lru_cache(maxsize=1)

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
-from extractors.date_kinds import _kind
-from extractors.date_patterns import _find_atoms
-from extractors.date_vocabulary import _DASH, Kind, TimeMention, _alt, _Atom, _Ymd, vocabulary
-from extractors.relative_dates import find_durations
-from models.document import PartialDate, TimeExpression
+from kehoach.extractors.date_kinds import _kind
+from kehoach.extractors.date_patterns import _find_atoms
+from kehoach.extractors.date_vocabulary import _DASH, Kind, TimeMention, _alt, _Atom, _Ymd, vocabulary
+from kehoach.extractors.relative_dates import find_durations
+from kehoach.models.document import PartialDate, TimeExpression
 
 _RANGE_GAP = re.compile(rf"\s*{_DASH}\s*")
 _LIST_GAP = re.compile(r"\s*(?:,|và|hoặc)\s*", re.IGNORECASE)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from extractors.date_vocabulary import (
+from kehoach.extractors.date_vocabulary import (
     _DASH,
     _GUARD,
     _alt,

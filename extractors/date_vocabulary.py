@@ -8,15 +8,14 @@ import it without importing each other: the word lists of
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any, Literal
 
-from models.document import TimeExpression
+from kehoach.extractors.resources import load_json
+from kehoach.models.document import TimeExpression
 
 Kind = Literal["task", "name", "citation", "dateline", "baseline"]
 _Ymd = tuple[int | None, int | None, int | None]
@@ -52,8 +51,7 @@ class TimeMention(TimeExpression):
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, Any]:
-    path = files("extractors") / "resources" / "time_words.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return load_json("time_words.json")
 
 
 def _alt(words: Iterable[str]) -> str:

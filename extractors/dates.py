@@ -40,9 +40,9 @@ anomaly flags).  This module keeps the public names in one place.
 
 from __future__ import annotations
 
-from extractors.date_parsing import find_time_expressions, kind_of, parse_date, schedule_expressions
-from extractors.date_vocabulary import Kind, TimeMention, vocabulary
-from extractors.task_window import Window, choose_window, date_task, flag_anomalies, task_window
+from kehoach.extractors.date_parsing import find_time_expressions, kind_of, parse_date, schedule_expressions
+from kehoach.extractors.date_vocabulary import Kind, TimeMention, vocabulary
+from kehoach.extractors.task_window import Window, choose_window, date_task, flag_anomalies, task_window
 
 __all__ = [
     "Kind",

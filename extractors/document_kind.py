@@ -11,8 +11,8 @@ work.
 
 from __future__ import annotations
 
-from models.document import ParsedDocument
-from models.syllables import vietnamese_ratio
+from kehoach.models.document import ParsedDocument
+from kehoach.models.syllables import vietnamese_ratio
 
 MIN_VIETNAMESE = 0.5
 """Plans and letters score 0.95-0.99 (OCR text 0.96), English READMEs and source lists 0.2-0.4.

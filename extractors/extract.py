@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 from importlib.metadata import PackageNotFoundError, version
 
-from extractors.agencies import find_mentions
-from extractors.dates import date_task, find_time_expressions
-from extractors.document_kind import not_administrative
-from extractors.metadata import extract_metadata
-from extractors.references import citation_spans, extract_references
-from extractors.structure import build_outline, extract_sections
-from extractors.targets import extract_targets
-from extractors.task_drafts import Draft
-from extractors.tasks import build_tasks, segment_tasks
-from models.document import Extraction, ParsedDocument, Span, Task, TimeExpression
+from kehoach.extractors.agencies import find_mentions
+from kehoach.extractors.dates import date_task, find_time_expressions
+from kehoach.extractors.document_kind import not_administrative
+from kehoach.extractors.metadata import extract_metadata
+from kehoach.extractors.references import citation_spans, extract_references
+from kehoach.extractors.structure import build_outline, extract_sections
+from kehoach.extractors.targets import extract_targets
+from kehoach.extractors.task_drafts import Draft
+from kehoach.extractors.tasks import build_tasks, segment_tasks
+from kehoach.models.document import Extraction, ParsedDocument, Span, Task, TimeExpression
 
 
 def pipeline_version() -> str:

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.signature import vocabulary
-from models.document import PartialDate
+from kehoach.extractors.signature import vocabulary
+from kehoach.models.document import PartialDate
 
 _BLANK = r"(?:\s|\.{2,}|…|_)*"
 DATELINE = re.compile(

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from extractors.issue_date import DATELINE, adoption_date, dateline_date, more_precise, own_caption, stamp_date
-from extractors.signature import find_recipients, find_signer, is_personal_name, is_upper, vocabulary
-from models.document import DocumentMeta, ParsedDocument, PartialDate
+from kehoach.extractors.issue_date import DATELINE, adoption_date, dateline_date, more_precise, own_caption, stamp_date
+from kehoach.extractors.signature import find_recipients, find_signer, is_personal_name, is_upper, vocabulary
+from kehoach.models.document import DocumentMeta, ParsedDocument, PartialDate
 
 HEADER_BLOCKS = 30
 """The header never runs past this many blocks; searching further finds body text."""
@@ -128,7 +128,7 @@ def _issuer(lines: list[str]) -> tuple[str | None, str | None]:
 
 def _body_name(upper: str) -> str:
     """The registry's spelling of a letterhead body ("UBND TỈNH LẠNG SƠN" → "Ủy ban nhân dân tỉnh Lạng Sơn")."""
-    from extractors.agencies import canonical_name
+    from kehoach.extractors.agencies import canonical_name
 
     canonical = canonical_name(upper)
     if not canonical:
@@ -257,7 +257,7 @@ _DECLARATION = re.compile(
 
 def _declaration(parsed: ParsedDocument) -> DocumentMeta | None:
     """A plan whose letterhead was removed still says who issues it: "Sở X ban hành Kế hoạch … như sau"."""
-    from extractors.agencies import find_mentions
+    from kehoach.extractors.agencies import find_mentions
 
     head = parsed.content[:3000]
     match = _DECLARATION.search(head)

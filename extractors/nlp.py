@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import spacy
+from kehoach.models.text_forms import matching_form, nfc
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import DummyTokenizer, filter_spans
 from spacy.vocab import Vocab
-
-from models.text_forms import matching_form, nfc
 
 RESOURCES = Path(__file__).parent / "resources"
 _SYLLABLES = re.compile(r"\S+")
@@ -168,7 +167,7 @@ class AgencyEntities:
     """
 
     def __init__(self) -> None:
-        from extractors import agencies  # the registry lives there; imported late to avoid a cycle
+        from kehoach.extractors import agencies  # the registry lives there; imported late to avoid a cycle
 
         self._find = agencies.match_text
 

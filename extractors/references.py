@@ -13,20 +13,19 @@ document, so it is not a reference (resources/citation_rules.json).
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
-from extractors.dates import parse_date
-from models.document import ParsedDocument, PartialDate, Reference
+from kehoach.extractors.dates import parse_date
+from kehoach.extractors.resources import load_json
+from kehoach.models.document import ParsedDocument, PartialDate, Reference
 
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Any]:
     """The citation rule table, read once per process."""
-    return json.loads(files("extractors").joinpath("resources/citation_rules.json").read_text(encoding="utf-8"))
+    return load_json("citation_rules.json")
 
 
 DOC_TYPES: tuple[str, ...] = tuple(sorted(rules()["doc_types"], key=len, reverse=True))

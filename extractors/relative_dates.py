@@ -17,8 +17,8 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 
-from extractors.date_vocabulary import TimeMention, _alt, _words, vocabulary
-from models.document import PartialDate
+from kehoach.extractors.date_vocabulary import TimeMention, _alt, _words, vocabulary
+from kehoach.models.document import PartialDate
 
 _NUMBER = re.compile(r"\d{1,5}(?:/\d{4})?(?:\s*/\s*[A-ZĐ][\w&]*(?:\s*-\s*[A-ZĐ][\w&]*)*)+")
 """A document number: "178/2026/NĐ-CP", "97/NQ-CP", "06- NQ/TW" is not needed here."""

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from extractors.task_drafts import Draft, rules
-from models.document import AgencyMention, Role, Span
-from models.text_forms import matching_form
+from kehoach.extractors.task_drafts import Draft, rules
+from kehoach.models.document import AgencyMention, Role, Span
+from kehoach.models.text_forms import matching_form
 
 
 def _alternation(words: list[str]) -> str:

@@ -17,14 +17,13 @@ next to its Nơi nhận list.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
-from models.document import ParsedDocument
+from kehoach.extractors.resources import load_json
+from kehoach.models.document import ParsedDocument
 
 LOOKBACK = 14
 """Segments searched above a name for its title lines: the longest Nơi nhận lists run to about a dozen lines."""
@@ -33,7 +32,7 @@ LOOKBACK = 14
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, Any]:
     """The header and signature vocabulary (resources/document_header.json), read once per process."""
-    return json.loads(files("extractors").joinpath("resources/document_header.json").read_text(encoding="utf-8"))
+    return load_json("document_header.json")
 
 
 def is_upper(text: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from models.document import Block, ParsedDocument, Section
+from kehoach.models.document import Block, ParsedDocument, Section
 
 _ROMAN = r"(?:X{0,3})(?:IX|IV|V?I{0,3})"
 MARKER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [

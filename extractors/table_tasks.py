@@ -30,12 +30,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from extractors.task_drafts import Draft, rules
-from models.document import Block, Role, Span
-from models.text_forms import matching_form
+from kehoach.extractors.task_drafts import Draft, rules
+from kehoach.models.document import Block, Role, Span
+from kehoach.models.text_forms import matching_form
 
 if TYPE_CHECKING:
-    from extractors.tasks import Segmenter
+    from kehoach.extractors.tasks import Segmenter
 
 _COLUMN_PRIORITY = ("person", "coordinating", "lead", "time", "task", "number", "note")
 """A header can hold several cue words ("Đơn vị phối hợp thực hiện"): the first role in this order wins."""

@@ -11,7 +11,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from extractors.target_rules import (
+from kehoach.extractors.target_rules import (
     CLAUSE_MARK,
     LIST_MARKER,
     SPAN_TRIM,
@@ -25,7 +25,7 @@ from extractors.target_rules import (
     sentence_starts,
     split_words,
 )
-from models.document import Target
+from kehoach.models.document import Target
 
 MAX_AFTER_WORDS = 25
 """An indicator written after its value is a noun phrase, not a paragraph."""

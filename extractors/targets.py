@@ -29,9 +29,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extractors.target_passage import find_cues, find_targets, strip_fillers
-from extractors.target_rules import RESOURCE, Rules, clean_phrase, fold_key, lower_first, parse_number, rules
-from models.document import Block, ParsedDocument, Target
+from kehoach.extractors.target_passage import find_cues, find_targets, strip_fillers
+from kehoach.extractors.target_rules import RESOURCE, Rules, clean_phrase, fold_key, lower_first, parse_number, rules
+from kehoach.models.document import Block, ParsedDocument, Target
 
 __all__ = ["RESOURCE", "extract_targets", "find_targets", "parse_number"]
 
@@ -108,7 +108,7 @@ def extract_targets(parsed: ParsedDocument, default_year: int | None, *, title: 
     """
     r = rules()
     if title is None:
-        from extractors.metadata import extract_metadata  # only when the caller has not read it
+        from kehoach.extractors.metadata import extract_metadata  # only when the caller has not read it
 
         title = extract_metadata(parsed).title
     scope = plan_scope_year(title, default_year)

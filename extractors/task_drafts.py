@@ -9,19 +9,18 @@ both.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any
 
-from models.document import AgencyMention, Role, Span
+from kehoach.extractors.resources import load_json
+from kehoach.models.document import AgencyMention, Role, Span
 
 
 @lru_cache(maxsize=1)
 def rules() -> dict[str, Any]:
     """The cue words of ``resources/task_rules.json`` (its ``description`` explains each table)."""
-    return json.loads(files("extractors").joinpath("resources/task_rules.json").read_text(encoding="utf-8"))
+    return load_json("task_rules.json")
 
 
 @dataclass

@@ -6,10 +6,10 @@ import calendar
 import re
 from dataclasses import dataclass
 
-from extractors.date_parsing import schedule_expressions
-from extractors.date_vocabulary import TimeMention
-from extractors.relative_dates import resolve_from_issue
-from models.document import PartialDate, Span, Task, TimeExpression
+from kehoach.extractors.date_parsing import schedule_expressions
+from kehoach.extractors.date_vocabulary import TimeMention
+from kehoach.extractors.relative_dates import resolve_from_issue
+from kehoach.models.document import PartialDate, Span, Task, TimeExpression
 
 
 def _upper(date: PartialDate) -> tuple[int, int, int]:

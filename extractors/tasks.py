@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from extractors.roles import cue_patterns, inline_roles, resolve_roles
-from extractors.structure import BODY_END, Node, Outline, all_capitals, build_outline, split_marker
-from extractors.table_tasks import TableReader
-from extractors.task_drafts import Draft, rules
-from models.document import AgencyMention, Block, Milestone, ParsedDocument, Span, Task
-from models.text_forms import matching_form
+from kehoach.extractors.roles import cue_patterns, inline_roles, resolve_roles
+from kehoach.extractors.structure import BODY_END, Node, Outline, all_capitals, build_outline, split_marker
+from kehoach.extractors.table_tasks import TableReader
+from kehoach.extractors.task_drafts import Draft, rules
+from kehoach.models.document import AgencyMention, Block, Milestone, ParsedDocument, Span, Task
+from kehoach.models.text_forms import matching_form
 
 _SECTION_TITLE_WORDS = 12
 _DATED_BULLET = re.compile(

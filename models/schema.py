@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from kehoach.models.text_forms import fold_diacritics
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -43,8 +44,6 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-from models.text_forms import fold_diacritics
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -26,7 +26,7 @@ class AgencyProfile:
 @cache
 def _module() -> Any | None:
     try:
-        from extractors import agency_registry as agencies  # the registry alone: no grammar, no matcher
+        from kehoach.extractors import agency_registry as agencies  # the registry alone: no grammar, no matcher
     except ImportError:
         return None
     return agencies

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from kehoach.pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK, EXIT_USAGE
 from rich.console import Console
 from rich.table import Table
-
-from pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK, EXIT_USAGE
 
 DbOption = Annotated[
     str | None,
@@ -33,7 +32,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _engine(db: str | None, *, read_only: bool = False):  # noqa: ANN202 - sqlalchemy Engine
-    from pipeline.db import DatabaseError, make_engine, resolve_url
+    from kehoach.pipeline.db import DatabaseError, make_engine, resolve_url
 
     try:
         return make_engine(resolve_url(db), read_only=read_only)
@@ -62,11 +61,10 @@ def ingest(
 
     Example: kehoach ingest data/raw --db postgresql://kehoach@localhost/kehoach --workers 2
     """
+    from kehoach.pipeline.db import describe
+    from kehoach.pipeline.discover import discover_all
+    from kehoach.pipeline.run import ingest_files
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from pipeline.db import describe
-    from pipeline.discover import discover_all
-    from pipeline.run import ingest_files
 
     found = discover_all(paths)
     files, missing = found.files, found.missing
@@ -128,7 +126,7 @@ def db_upgrade(db: DbOption = None) -> None:
 
     Example: kehoach db upgrade --db postgresql://kehoach@localhost/kehoach
     """
-    from pipeline.db import current_revision, describe, upgrade
+    from kehoach.pipeline.db import current_revision, describe, upgrade
 
     engine = _engine(db)
     try:
@@ -141,7 +139,7 @@ def db_upgrade(db: DbOption = None) -> None:
 @db_app.command("current")
 def db_current(db: DbOption = None) -> None:
     """Print the schema revision of the database (and the newest this kehoach knows)."""
-    from pipeline.db import current_revision, describe, head_revision
+    from kehoach.pipeline.db import current_revision, describe, head_revision
 
     engine = _engine(db)
     try:
@@ -200,10 +198,9 @@ def query(
 
     Example: kehoach query "SELECT lead, count(*) FROM v_tasks GROUP BY lead ORDER BY 2 DESC" --format csv
     """
+    from kehoach.pipeline.query import QueryFailed, QueryRejected, check_read_only, run_query
+    from kehoach.pipeline.readonly import execute_read_only
     from sqlalchemy.exc import DBAPIError
-
-    from pipeline.query import QueryFailed, QueryRejected, check_read_only, run_query
-    from pipeline.readonly import execute_read_only
 
     try:
         engine = _engine(db, read_only=True)
@@ -241,8 +238,8 @@ def db_create_reader_role(
 
     Example: kehoach db create-reader-role kehoach_reader --db postgresql://postgres@db/kehoach
     """
-    from pipeline.db import describe
-    from pipeline.readonly import QueryRejected, create_reader_role, reader_role_sql
+    from kehoach.pipeline.db import describe
+    from kehoach.pipeline.readonly import QueryRejected, create_reader_role, reader_role_sql
 
     if print_sql:
         database = "kehoach" if db is None else db.rsplit("/", 1)[-1].split("?")[0]
@@ -267,10 +264,9 @@ def export(
 
     Example: kehoach export --format xlsx --out exports/
     """
+    from kehoach.pipeline.query import EXCEL_CELL_LIMIT
+    from kehoach.pipeline.query import export as export_relations
     from sqlalchemy.exc import DBAPIError
-
-    from pipeline.query import EXCEL_CELL_LIMIT
-    from pipeline.query import export as export_relations
 
     try:
         written, cut = export_relations(_engine(db, read_only=True), out, fmt)
@@ -301,8 +297,8 @@ def timeline(
 
     Example: kehoach timeline --agency "Sở Tài chính" --from 2022-01 --to 2025-12 --plot timeline.png
     """
-    from pipeline.timeline import TIMELINE_COLUMNS, TimelineError, for_terminal, parse_period, plot_gantt
-    from pipeline.timeline import timeline as build_timeline
+    from kehoach.pipeline.timeline import TIMELINE_COLUMNS, TimelineError, for_terminal, parse_period, plot_gantt
+    from kehoach.pipeline.timeline import timeline as build_timeline
 
     try:
         start = parse_period(date_from) if date_from else None

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from pipeline import analyst_cli
-from pipeline.errors import (
+from kehoach.pipeline import analyst_cli
+from kehoach.pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
     EXIT_MISSING_PATH,
     EXIT_NO_DOCUMENTS,
@@ -57,9 +56,9 @@ def extract(
 
     Example: kehoach extract data/raw --json --out data/processed
     """
-    from extractors.extract import extract as run_extractors
-    from pipeline.discover import discover_all
-    from pipeline.ingest import read_document
+    from kehoach.extractors.extract import extract as run_extractors
+    from kehoach.pipeline.discover import discover_all
+    from kehoach.pipeline.ingest import read_document
 
     found = discover_all(paths)
     files, missing = found.files, found.missing
@@ -95,7 +94,7 @@ def extract(
             target = out / f"{path.name}.json"
             target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         if explain:
-            from pipeline.explain import explain as explain_extraction
+            from kehoach.pipeline.explain import explain as explain_extraction
 
             typer.echo(explain_extraction(extraction))
         elif as_json and out is None:
@@ -120,7 +119,7 @@ def debug_page(
     png: Annotated[Path, typer.Option("--png", help="Picture to write.")],
 ) -> None:
     """Draw the words, lines, ruling lines and table cells the PDF reader found on one page."""
-    from pipeline.debug_page import draw_page
+    from kehoach.pipeline.debug_page import draw_page
 
     try:
         view = draw_page(file, page, png)

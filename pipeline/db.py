@@ -209,8 +209,7 @@ def _clear_half_created_schema(connection) -> None:  # noqa: ANN001 - SQLAlchemy
     (in the upgrade's own transaction); tables with rows might be someone's data and are never touched.
     """
     from alembic.migration import MigrationContext
-
-    from models.schema import TABLES, VIEWS, Base
+    from kehoach.models.schema import TABLES, VIEWS, Base
 
     if MigrationContext.configure(connection).get_current_revision() is not None:
         return

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pdfplumber
 import pypdfium2 as pdfium
-
-from pipeline.ingest import pdf
-from pipeline.ingest.pdf_chars import read_page
-from pipeline.ingest.pdf_layout import group_lines, order_columns
+from kehoach.pipeline.ingest import pdf
+from kehoach.pipeline.ingest.pdf_chars import read_page
+from kehoach.pipeline.ingest.pdf_layout import group_lines, order_columns
 
 RESOLUTION = 110
 """Dots per inch of the picture: a whole A4 page readable on a screen."""

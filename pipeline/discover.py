@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.ingest import DOCUMENT_SUFFIXES
+from kehoach.pipeline.ingest import DOCUMENT_SUFFIXES
 
 _SKIPPED_NAMES = (".reference.txt",)
 """Reference renderings kept beside originals in the corpus are not plans of their own."""

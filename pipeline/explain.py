@@ -10,7 +10,7 @@ document order.
 
 from __future__ import annotations
 
-from models.document import Extraction, Task
+from kehoach.models.document import Extraction, Task
 
 _TEXT_WIDTH = 160
 

@@ -16,10 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from kehoach.models.schema import TABLES, VIEWS
+from kehoach.pipeline.readonly import QUERY_TIMEOUT_S, QueryFailed, QueryRejected, execute_read_only
 from sqlalchemy import Engine, text
-
-from models.schema import TABLES, VIEWS
-from pipeline.readonly import QUERY_TIMEOUT_S, QueryFailed, QueryRejected, execute_read_only
 
 if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that build frames load it
     import pandas as pd

@@ -25,14 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kehoach.models import schema
+from kehoach.models.document import Extraction
+from kehoach.pipeline.db import session_scope, upgrade
+from kehoach.pipeline.errors import KehoachError
+from kehoach.pipeline.store import Outcome, canonical_path, find_document, store_extraction
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
-
-from models import schema
-from models.document import Extraction
-from pipeline.db import session_scope, upgrade
-from pipeline.errors import KehoachError
-from pipeline.store import Outcome, canonical_path, find_document, store_extraction
 
 TASKS_PER_WORKER = 200
 """Documents a worker extracts before it is replaced: caps what a slow leak in a parser can grow to."""
@@ -103,7 +102,7 @@ def init_worker(ocr_processes: int | None = None) -> None:
     if ocr_processes is not None:
         os.environ.setdefault(OCR_PROCESSES_VARIABLE, str(ocr_processes))
     try:
-        from extractors.agencies import find_mentions
+        from kehoach.extractors.agencies import find_mentions
 
         find_mentions("Sở Xây dựng")  # compiles the grammar and registry patterns
     except Exception:  # noqa: BLE001, S110 - see docstring
@@ -116,8 +115,8 @@ WorkResult = tuple[str, Extraction | None, str | None, str | None]
 
 def extract_file(path: str) -> WorkResult:
     """Read and extract one file; never raises (a worker must not die on a bad document)."""
-    from extractors.extract import extract
-    from pipeline.ingest import read_document
+    from kehoach.extractors.extract import extract
+    from kehoach.pipeline.ingest import read_document
 
     try:
         return path, extract(read_document(path)), None, None
@@ -195,7 +194,7 @@ def record_error(engine: Engine, run_id: int, failure: Failure) -> None:
 
 
 def start_run(engine: Engine, args: dict) -> int:
-    from extractors.extract import pipeline_version
+    from kehoach.extractors.extract import pipeline_version
 
     with session_scope(engine) as session:
         run = schema.IngestRun(started_at=datetime.now(UTC), args=args, pipeline_version=pipeline_version())
@@ -231,11 +230,11 @@ def _extract_in_process(paths: list[str]) -> Iterator[WorkResult]:
 
 
 WORKER_PRELOAD = [
-    "pipeline.run",
-    "extractors.extract",
-    "pipeline.ingest.pdf",
-    "pipeline.ingest.docx",
-    "pipeline.ingest.text",
+    "kehoach.pipeline.run",
+    "kehoach.extractors.extract",
+    "kehoach.pipeline.ingest.pdf",
+    "kehoach.pipeline.ingest.docx",
+    "kehoach.pipeline.ingest.text",
 ]
 """Modules the fork server imports once, so that every worker forked from it starts with them loaded."""
 

@@ -25,13 +25,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
+from kehoach.models import schema
+from kehoach.models.document import AgencyMention, Extraction, PartialDate
+from kehoach.pipeline import agency_links
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-
-from models import schema
-from models.document import AgencyMention, Extraction, PartialDate
-from pipeline import agency_links
 
 Outcome = Literal["ingested", "unchanged", "replaced"]
 

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+from kehoach.models import schema
+from kehoach.models.document import PartialDate
+from kehoach.pipeline import agency_links
+from kehoach.pipeline.store import date_columns, last_day
 from sqlalchemy import Engine, select
-
-from models import schema
-from models.document import PartialDate
-from pipeline import agency_links
-from pipeline.store import date_columns, last_day
 
 RoleFilter = Literal["any", "lead", "coordinating"]
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")

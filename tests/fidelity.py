@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from models.document import ParsedDocument
-from models.text_forms import fold_diacritics, nfc
-from pipeline.ingest import read_document
+from kehoach.models.document import ParsedDocument
+from kehoach.models.text_forms import fold_diacritics, nfc
+from kehoach.pipeline.ingest import read_document
 
 CORPUS = Path(__file__).parent / "corpus"
 DEV, DEV_BIN, REAL = CORPUS / "dev", CORPUS / "dev-bin", CORPUS / "real"

@@ -8,8 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from extractors.agencies import (
+from kehoach.extractors.agencies import (
     RESOURCES,
     canonical_name,
     find_mentions,
@@ -18,6 +17,7 @@ from extractors.agencies import (
     predecessors,
     successors,
 )
+
 from tests.eval import score
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -411,7 +411,7 @@ def test_agencies_every_gold_lead_and_coordinating_body_is_found_in_its_document
     councils, other provinces), not only the registry's province: this is
     what the grammar of body names is for.  Roles are not checked here.
     """
-    from pipeline.ingest import read_document
+    from kehoach.pipeline.ingest import read_document
 
     found = total = 0
     misses: list[str] = []

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from extractors.agencies import find_mentions
-from extractors.agency_grammar import written_form
-from pipeline.ingest import read_document
+from kehoach.extractors.agencies import find_mentions
+from kehoach.extractors.agency_grammar import written_form
+from kehoach.pipeline.ingest import read_document
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import docx
 import pytest
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS
 from typer.testing import CliRunner
-
-from pipeline.cli import app
-from pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS
 
 REAL_PDF = Path(__file__).parent / "corpus" / "real" / "laocai-cv-7432-ubnd-xd-2026.pdf"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -13,8 +13,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
-from extractors.dates import (
+from kehoach.extractors.dates import (
     TimeMention,
     date_task,
     find_time_expressions,
@@ -24,7 +23,7 @@ from extractors.dates import (
     schedule_expressions,
     task_window,
 )
-from models.document import PartialDate, Task, TimeExpression
+from kehoach.models.document import PartialDate, Task, TimeExpression
 
 DEV = Path(__file__).parent / "corpus" / "dev"
 GOLD = Path(__file__).parent / "corpus" / "gold"

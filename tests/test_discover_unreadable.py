@@ -7,10 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.discover import discover_all
 from typer.testing import CliRunner
-
-from pipeline.cli import app
-from pipeline.discover import discover_all
 
 DEV = Path(__file__).parent / "corpus" / "dev"
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kehoach.extractors.document_kind import not_administrative
+from kehoach.extractors.extract import extract
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.ingest import read_document
 from typer.testing import CliRunner
-
-from extractors.document_kind import not_administrative
-from extractors.extract import extract
-from pipeline.cli import app
-from pipeline.ingest import read_document
 
 ROOT = Path(__file__).parent.parent
 DEV = Path(__file__).parent / "corpus" / "dev"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from kehoach.pipeline.ingest import read_document
 
-from pipeline.ingest import read_document
 from tests.conftest import DEV, DEV_BIN, REAL
 
 FILES = [*sorted(DEV.glob("*.txt")), *sorted(DEV_BIN.glob("*.docx")), *sorted(DEV_BIN.glob("*.pdf"))]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kehoach.pipeline.cli import app
 from typer.testing import CliRunner
-
-from pipeline.cli import app
 
 DEV = Path(__file__).parent / "corpus" / "dev"
 NOTICE = DEV / "lamdong-tb-ubnd-2026-ket-luan-hoi-nghi-cchc.txt"

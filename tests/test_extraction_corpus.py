@@ -15,9 +15,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from kehoach.extractors.extract import extract
+from kehoach.pipeline.ingest import read_document
 
-from extractors.extract import extract
-from pipeline.ingest import read_document
 from tests.conftest import DEV, DEV_BIN, GOLD, REAL
 from tests.eval import score
 

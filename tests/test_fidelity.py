@@ -13,7 +13,7 @@ try:
 except ModuleNotFoundError:  # pytest puts tests/ itself on sys.path
     from fidelity import DEV_BIN, REAL, Case, cases, fidelity, measure, strip_running_lines  # type: ignore[no-redef]
 
-from pipeline.ingest.ocr import missing_ocr
+from kehoach.pipeline.ingest.ocr import missing_ocr
 
 NO_OCR = missing_ocr() is not None
 

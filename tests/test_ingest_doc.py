@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
+from kehoach.pipeline.errors import DamagedFileError, EncryptedFileError, MissingDependencyError, UnsupportedFormatError
+from kehoach.pipeline.ingest import doc as legacy_doc
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.doc import CONVERTED_WARNING, find_soffice, read_doc, word_import_filter
 
-from pipeline.errors import DamagedFileError, EncryptedFileError, MissingDependencyError, UnsupportedFormatError
-from pipeline.ingest import doc as legacy_doc
-from pipeline.ingest import read_document
-from pipeline.ingest.doc import CONVERTED_WARNING, find_soffice, read_doc, word_import_filter
 from tests.conftest import DEV, GOLD, REAL
 
 try:
@@ -96,7 +96,8 @@ def test_doc_real_plan_reproduces_its_text_version_word_for_word(parsed) -> None
 @needs_soffice
 def test_doc_real_plan_scores_as_its_text_version() -> None:
     """The .doc and its .txt are the same plan: scored on the same gold, the .doc must do as well."""
-    from extractors.extract import extract
+    from kehoach.extractors.extract import extract
+
     from tests.eval import score
 
     gold = json.loads(TEXT_GOLD.read_text(encoding="utf-8"))

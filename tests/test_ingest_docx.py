@@ -18,13 +18,12 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-
-from models.document import ParsedDocument
-from models.text_forms import fold_diacritics
-from pipeline.errors import DamagedFileError, EmptyDocumentError, UnsupportedFormatError
-from pipeline.ingest import read_document
-from pipeline.ingest.docx import read_docx
-from pipeline.ingest.docx_numbering import Numbering, bullet_glyph, format_number
+from kehoach.models.document import ParsedDocument
+from kehoach.models.text_forms import fold_diacritics
+from kehoach.pipeline.errors import DamagedFileError, EmptyDocumentError, UnsupportedFormatError
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.docx import read_docx
+from kehoach.pipeline.ingest.docx_numbering import Numbering, bullet_glyph, format_number
 
 CORPUS = Path(__file__).parent / "corpus"
 DEV_BIN = CORPUS / "dev-bin"

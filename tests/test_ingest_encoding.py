@@ -10,12 +10,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
-from pipeline.errors import EmptyDocumentError, UnsupportedFormatError
-from pipeline.ingest import read_document
-from pipeline.ingest.encoding import BinaryDataError, _line_ranges, detect_and_decode, utf16_without_bom
-from pipeline.ingest.legacy import convert_legacy, decode_legacy, is_uppercase_font, scheme_for_font
-from pipeline.ingest.text import read_text
+from kehoach.pipeline.errors import EmptyDocumentError, UnsupportedFormatError
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.encoding import BinaryDataError, _line_ranges, detect_and_decode, utf16_without_bom
+from kehoach.pipeline.ingest.legacy import convert_legacy, decode_legacy, is_uppercase_font, scheme_for_font
+from kehoach.pipeline.ingest.text import read_text
 
 DATA = Path(__file__).parent / "data" / "text"
 ORIGINAL = unicodedata.normalize("NFC", (DATA / "paragraphs.utf8.txt").read_text("utf-8"))
@@ -291,8 +290,8 @@ def test_encoding_nul_bytes_removed_and_counted(tmp_path: Path) -> None:
 
 
 def test_encoding_nul_bytes_removed_by_every_reader_builder() -> None:
-    from models.document import SourceInfo
-    from pipeline.ingest.builder import ContentBuilder
+    from kehoach.models.document import SourceInfo
+    from kehoach.pipeline.ingest.builder import ContentBuilder
 
     builder = ContentBuilder()
     builder.add("Kế\x00 hoạch")

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-
-from pipeline.errors import MissingDependencyError
-from pipeline.ingest import ocr, pdf
-from pipeline.ingest.ocr import missing_ocr, parse_tsv
+from kehoach.pipeline.errors import MissingDependencyError
+from kehoach.pipeline.ingest import ocr, pdf
+from kehoach.pipeline.ingest.ocr import missing_ocr, parse_tsv
 
 try:
     from tests.fidelity import read
@@ -56,7 +55,7 @@ def no_tesseract(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("path", [SCANNED, GARBLED])
 def test_ocr_missing_tesseract_names_debian_package(no_tesseract: None, path: Path) -> None:
-    from pipeline.ingest import read_document
+    from kehoach.pipeline.ingest import read_document
 
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-vie"):
         read_document(path)
@@ -130,7 +129,7 @@ def test_ocr_garbled_text_layer_replaced_never_passed_on() -> None:
 @pytest.mark.ocr
 @skip_without_ocr
 def test_ocr_pages_side_by_side_give_the_document_one_at_a_time_gives(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.ingest import ocr_pool, read_document
+    from kehoach.pipeline.ingest import ocr_pool, read_document
 
     monkeypatch.setenv(ocr_pool.WORKERS_VARIABLE, "1")
     one = read_document(SCANNED)

@@ -7,13 +7,12 @@ import io
 from pathlib import Path
 
 import pytest
+from kehoach.models.document import Block, ParsedDocument
+from kehoach.pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, UnsupportedFormatError
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.pdf import PAGE_NUMBER, _is_continuation
+from kehoach.pipeline.ingest.pdf_layout import Line, Word, join_wrapped, marker_of, order_columns
 from PIL import Image
-
-from models.document import Block, ParsedDocument
-from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, UnsupportedFormatError
-from pipeline.ingest import read_document
-from pipeline.ingest.pdf import PAGE_NUMBER, _is_continuation
-from pipeline.ingest.pdf_layout import Line, Word, join_wrapped, marker_of, order_columns
 
 CORPUS = Path(__file__).parent / "corpus"
 PDF_000 = CORPUS / "dev-bin" / "000_8544ea3e62a3c3aa.pdf"

@@ -7,12 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-
-from models.document import ParsedDocument
-from models.text_forms import fold_diacritics
-from pipeline.ingest import read_document
-from pipeline.ingest.layout import classify_line, continues_heading, split_marker
-from pipeline.ingest.text import read_text
+from kehoach.models.document import ParsedDocument
+from kehoach.models.text_forms import fold_diacritics
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.layout import classify_line, continues_heading, split_marker
+from kehoach.pipeline.ingest.text import read_text
 
 DEV = Path(__file__).parent / "corpus" / "dev"
 DATA = Path(__file__).parent / "data" / "text"

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from pipeline.ingest import read_document
-from pipeline.ingest.flat_tables import find_flat_tables
-from pipeline.ingest.text import read_text
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.flat_tables import find_flat_tables
+from kehoach.pipeline.ingest.text import read_text
 
 DEV = Path(__file__).parent / "corpus" / "dev"
 

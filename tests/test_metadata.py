@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from kehoach.extractors.metadata import display_case, extract_metadata, split_enacting_formula
+from kehoach.pipeline.ingest import read_document
 
-from extractors.metadata import display_case, extract_metadata, split_enacting_formula
-from pipeline.ingest import read_document
 from tests.conftest import DEV, DEV_BIN, GOLD, REAL
 from tests.eval import score
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from extractors.agencies import find_mentions
-from extractors.nlp import find_cues, get_nlp, parse
-from models.text_forms import nfc
+from kehoach.extractors.agencies import find_mentions
+from kehoach.extractors.nlp import find_cues, get_nlp, parse
+from kehoach.models.text_forms import nfc
 
 DEV = sorted((Path(__file__).parent / "corpus" / "dev").glob("*.txt"))
 REAL = sorted((Path(__file__).parent / "corpus" / "real").glob("*.reference.txt"))
@@ -113,7 +112,7 @@ def test_nlp_find_cues(text: str, expected: list[tuple[str, str]]) -> None:
 @pytest.mark.parametrize("path", DEV[:8], ids=lambda p: p.name[:24])
 def test_nlp_doc_entities_are_the_mentions_extraction_uses(path: Path) -> None:
     """find_mentions skips the Doc (no word segmentation) but must see exactly what the spaCy component writes."""
-    from extractors.agencies import find_mentions
+    from kehoach.extractors.agencies import find_mentions
 
     text = nfc(path.read_text(encoding="utf-8"))
     from_doc = [(m.start, m.end, m.name) for ent in parse(text).ents for m in ent._.agency_mentions]

@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from kehoach.extractors.extract import extract
+from kehoach.pipeline.ingest import read_document
 
-from extractors.extract import extract
-from pipeline.ingest import read_document
 from tests.conftest import DEV, DEV_BIN, REAL
 
 _DOCUMENTS = (

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from kehoach.pipeline.errors import IngestError
+from kehoach.pipeline.ingest import ocr, ocr_pool
+from kehoach.pipeline.ingest.ocr import missing_ocr, split_frames
+from kehoach.pipeline.ingest.ocr_pool import PageJob, PageOcr
 from PIL import Image, ImageDraw
-
-from pipeline.errors import IngestError
-from pipeline.ingest import ocr, ocr_pool
-from pipeline.ingest.ocr import missing_ocr, split_frames
-from pipeline.ingest.ocr_pool import PageJob, PageOcr
 
 CORPUS = Path(__file__).parent / "corpus"
 SCANNED = CORPUS / "dev-bin" / "003_3286ee62c434ea9b.scanned.pdf"

@@ -11,16 +11,15 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 import pytest
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.debug_page import draw_page
+from kehoach.pipeline.ingest import ocr, pdf
+from kehoach.pipeline.ingest.ocr import missing_ocr
+from kehoach.pipeline.ingest.pdf_chars import _kept_spaces, attach_marks, group_words, read_page
+from kehoach.pipeline.ingest.pdf_fonts import font_descents
 from pdfplumber.utils import extract_words
 from PIL import Image
 from typer.testing import CliRunner
-
-from pipeline.cli import app
-from pipeline.debug_page import draw_page
-from pipeline.ingest import ocr, pdf
-from pipeline.ingest.ocr import missing_ocr
-from pipeline.ingest.pdf_chars import _kept_spaces, attach_marks, group_words, read_page
-from pipeline.ingest.pdf_fonts import font_descents
 
 CORPUS = Path(__file__).parent / "corpus"
 PDF_000 = CORPUS / "dev-bin" / "000_8544ea3e62a3c3aa.pdf"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from kehoach.extractors.metadata import extract_metadata
+from kehoach.extractors.references import citation_spans, extract_references, find_references
+from kehoach.pipeline.ingest import read_document
 
-from extractors.metadata import extract_metadata
-from extractors.references import citation_spans, extract_references, find_references
-from pipeline.ingest import read_document
 from tests.conftest import DEV, GOLD
 
 

@@ -9,8 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from pipeline import run
+from kehoach.pipeline import run
 
 DEV = Path(__file__).resolve().parent / "corpus" / "dev"
 
@@ -24,7 +23,7 @@ def test_run_ocr_share_divides_the_cpus(
 
 
 def test_run_ocr_share_names_the_ocr_pools_variable() -> None:
-    from pipeline.ingest import ocr_pool
+    from kehoach.pipeline.ingest import ocr_pool
 
     assert run.OCR_PROCESSES_VARIABLE == ocr_pool.WORKERS_VARIABLE
 
@@ -58,5 +57,5 @@ def test_run_workers_start_with_readers_and_extractors_loaded() -> None:
     """Workers fork from a server that imported the readers and extractors once (not a spawn per worker)."""
     with ProcessPoolExecutor(max_workers=1, mp_context=run._pool_context(), initializer=run.init_worker) as pool:
         assert pool.submit(os.getppid).result() != os.getpid()  # a child of the fork server, not of this process
-        for module in ("extractors.extract", "pipeline.ingest.pdf"):
+        for module in ("kehoach.extractors.extract", "kehoach.pipeline.ingest.pdf"):
             assert pool.submit(_loaded, module).result(), module

@@ -24,7 +24,7 @@ PROBE = """
 import json, sys
 sys.argv = ["kehoach", *json.loads(sys.argv[1])]
 try:
-    from pipeline.cli import main
+    from kehoach.pipeline.cli import main
     main()
 except SystemExit as exc:
     code = exc.code or 0
@@ -35,15 +35,22 @@ sys.__stderr__.write("\\nPROBE " + json.dumps({"code": code, "modules": sorted(s
 
 
 def probe(args: list[str], cwd: Path, *, full: bool = False) -> tuple[int, set[str]]:
-    """(exit code, top-level packages imported; every module with ``full``) of ``kehoach ARGS``, in a fresh
-    interpreter."""
+    """(exit code, packages imported) of ``kehoach ARGS`` in a fresh interpreter.
+
+    Packages are top-level names (``kehoach.<part>`` for ours), or every module with ``full``."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)], cwd=cwd, capture_output=True, text=True, timeout=120
     )
     line = next(line for line in done.stderr.splitlines() if line.startswith("PROBE "))
     result = json.loads(line[len("PROBE ") :])
     modules = set(result["modules"])
-    return result["code"], modules if full else {name.split(".")[0] for name in modules}
+    return result["code"], modules if full else {_package(name) for name in modules}
+
+
+def _package(module: str) -> str:
+    """The top-level package of a module, one level deeper for ours (``kehoach.extractors``)."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "kehoach" else parts[0]
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +60,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     plan = min(DEV.glob("*.txt"), key=lambda p: p.stat().st_size)
     db = folder / "k.db"
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "ingest", str(plan), "--db", str(db), "--no-progress"],
+        [sys.executable, "-m", "kehoach", "ingest", str(plan), "--db", str(db), "--no-progress"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -79,7 +86,7 @@ def test_startup_analyst_commands_skip_nlp_and_extractors(args: list[str], datab
     code, modules = probe(args, ROOT)
     assert code in (0, 1), code  # 1: the agency may match nothing; what is asserted is what got imported
     assert not modules & NLP, sorted(modules & NLP)
-    assert "extractors" not in modules
+    assert "kehoach.extractors" not in modules
 
 
 def test_startup_timeline_by_agency_loads_the_registry_only(database: Path) -> None:
@@ -88,8 +95,16 @@ def test_startup_timeline_by_agency_loads_the_registry_only(database: Path) -> N
     code, modules = probe(args, ROOT, full=True)
     assert code == 0
     assert not {name.split(".")[0] for name in modules} & NLP
-    assert "extractors.agency_registry" in modules
-    assert not {"extractors.extract", "extractors.tasks", "extractors.nlp", "extractors.structure"} & modules
+    assert "kehoach.extractors.agency_registry" in modules
+    assert (
+        not {
+            "kehoach.extractors.extract",
+            "kehoach.extractors.tasks",
+            "kehoach.extractors.nlp",
+            "kehoach.extractors.structure",
+        }
+        & modules
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,14 +115,14 @@ def test_startup_timeline_by_agency_loads_the_registry_only(database: Path) -> N
 def test_startup_schema_table_and_help_skip_pandas(args: list[str], database: Path) -> None:
     code, modules = probe(args if args == ["--help"] else [*args, "--db", str(database)], ROOT)
     assert code == 0
-    assert not modules & {"pandas", "numpy", "extractors", *NLP}, sorted(modules)
+    assert not modules & {"pandas", "numpy", "kehoach.extractors", *NLP}, sorted(modules)
 
 
 def test_startup_extract_loads_no_nlp_models(tmp_path: Path) -> None:
     plan = min(DEV.glob("*.txt"), key=lambda p: p.stat().st_size)
     code, modules = probe(["extract", str(plan), "--json", "--out", str(tmp_path)], ROOT)
     assert code == 0
-    assert "extractors" in modules  # it did extract ...
+    assert "kehoach.extractors" in modules  # it did extract ...
     assert not modules & NLP, sorted(modules & NLP)  # ... by the character matcher, without the models
     payload = json.loads((tmp_path / f"{plan.name}.json").read_text(encoding="utf-8"))
     assert payload["tasks"], "the small plan has tasks: the extraction really ran"
@@ -120,7 +135,7 @@ def test_startup_extract_small_text_under_1_5_s(tmp_path: Path) -> None:
         "KẾ HOẠCH\n1. Sở Xây dựng chủ trì rà soát quy hoạch, hoàn thành trong năm 2025.\n", encoding="utf-8"
     )
     kehoach = Path(sys.executable).with_name("kehoach")
-    command = [str(kehoach)] if kehoach.exists() else [sys.executable, "-m", "pipeline.cli"]
+    command = [str(kehoach)] if kehoach.exists() else [sys.executable, "-m", "kehoach"]
     walls = []
     for _ in range(3):
         began = time.perf_counter()

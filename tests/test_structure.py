@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from extractors.structure import build_outline, split_marker
-from models.document import SourceInfo
-from pipeline.ingest.builder import ContentBuilder
+from kehoach.extractors.structure import build_outline, split_marker
+from kehoach.models.document import SourceInfo
+from kehoach.pipeline.ingest.builder import ContentBuilder
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from kehoach.extractors.metadata import extract_metadata
+from kehoach.extractors.targets import RESOURCE, extract_targets, find_targets, parse_number, plan_scope_year
+from kehoach.models.document import ParsedDocument, SourceInfo
+from kehoach.pipeline.ingest import read_document
+from kehoach.pipeline.ingest.builder import ContentBuilder
 
-from extractors.metadata import extract_metadata
-from extractors.targets import RESOURCE, extract_targets, find_targets, parse_number, plan_scope_year
-from models.document import ParsedDocument, SourceInfo
-from pipeline.ingest import read_document
-from pipeline.ingest.builder import ContentBuilder
 from tests.eval import score
 
 CORPUS = Path(__file__).parent / "corpus"

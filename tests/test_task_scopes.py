@@ -7,10 +7,10 @@ corpus), so a rule that only fits one document fails here.
 
 from __future__ import annotations
 
-from extractors.extract import extract
-from extractors.table_tasks import column_role
-from models.document import Extraction, SourceInfo
-from pipeline.ingest.builder import ContentBuilder
+from kehoach.extractors.extract import extract
+from kehoach.extractors.table_tasks import column_role
+from kehoach.models.document import Extraction, SourceInfo
+from kehoach.pipeline.ingest.builder import ContentBuilder
 
 
 def run(lines: list[str | list[str]], *, header_rows: int = 1) -> Extraction:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from extractors.extract import extract
-from models.document import Extraction, SourceInfo
-from pipeline.ingest.builder import ContentBuilder
+from kehoach.extractors.extract import extract
+from kehoach.models.document import Extraction, SourceInfo
+from kehoach.pipeline.ingest.builder import ContentBuilder
 
 
 def run(lines: list[str | list[str]]) -> Extraction:

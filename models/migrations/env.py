@@ -16,8 +16,7 @@ migration killed half-way leaves the database as it was before it.
 from __future__ import annotations
 
 from alembic import context
-
-from models.schema import Base
+from kehoach.models.schema import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -46,7 +45,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from pipeline.db import make_engine, resolve_url
+    from kehoach.pipeline.db import make_engine, resolve_url
 
     engine = make_engine(config.get_main_option("sqlalchemy.url") or resolve_url(None))  # SQLite BEGINs as above
     with engine.begin() as conn:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from models.document import ParsedDocument, SourceFormat, SourceInfo
-from pipeline.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
+from kehoach.models.document import ParsedDocument, SourceFormat, SourceInfo
+from kehoach.pipeline.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 """A plain-text plan is at most a few hundred kB; anything this big is not one."""
@@ -53,15 +53,15 @@ def read_document(path: str | Path) -> ParsedDocument:
         raise EmptyDocumentError(path, "file is empty")
     kind = sniff(data)
     if kind == "pdf":
-        from pipeline.ingest.pdf import read_pdf
+        from kehoach.pipeline.ingest.pdf import read_pdf
 
         return read_pdf(path, data)
     if kind == "docx":
-        from pipeline.ingest.docx import read_docx
+        from kehoach.pipeline.ingest.docx import read_docx
 
         return read_docx(path, data)
     if kind == "ole":
-        from pipeline.ingest.doc import read_doc
+        from kehoach.pipeline.ingest.doc import read_doc
 
         return read_doc(path, data)
     if kind == "zip":
@@ -70,6 +70,6 @@ def read_document(path: str | Path) -> ParsedDocument:
         raise UnsupportedFormatError(path, "an image, not a document (scan it into a PDF to have it OCR-ed)")
     if len(data) > MAX_TEXT_BYTES:
         raise UnsupportedFormatError(path, f"{len(data) // (1024 * 1024)} MB of non-PDF, non-DOCX data: not a plan")
-    from pipeline.ingest.text import read_text
+    from kehoach.pipeline.ingest.text import read_text
 
     return read_text(path, data)

@@ -12,8 +12,8 @@ removed goes into the document's warnings.
 
 from __future__ import annotations
 
-from models.document import Block, BlockKind, ParsedDocument, SourceInfo, TableCell
-from models.text_forms import clean_inline
+from kehoach.models.document import Block, BlockKind, ParsedDocument, SourceInfo, TableCell
+from kehoach.models.text_forms import clean_inline
 
 CELL_SEPARATOR = " | "
 BLOCK_SEPARATOR = "\n\n"

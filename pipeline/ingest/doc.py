@@ -43,10 +43,10 @@ import tempfile
 from pathlib import Path
 from typing import cast, get_args
 
-from models.document import ParsedDocument, SourceFormat
-from pipeline.errors import DamagedFileError, EncryptedFileError, MissingDependencyError, UnsupportedFormatError
-from pipeline.ingest import source_info
-from pipeline.ingest.docx import read_docx
+from kehoach.models.document import ParsedDocument, SourceFormat
+from kehoach.pipeline.errors import DamagedFileError, EncryptedFileError, MissingDependencyError, UnsupportedFormatError
+from kehoach.pipeline.ingest import source_info
+from kehoach.pipeline.ingest.docx import read_docx
 
 CONVERT_TIMEOUT_SECONDS = 60
 """A plan converts in about a second; a minute means LibreOffice is stuck (a .doc with a zeroed text stream loops)."""

@@ -50,14 +50,13 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
+from kehoach.models.document import BlockKind, ParsedDocument
+from kehoach.pipeline.errors import DamagedFileError, EmptyDocumentError, UnsupportedFormatError
+from kehoach.pipeline.ingest import source_info
+from kehoach.pipeline.ingest.builder import ContentBuilder
+from kehoach.pipeline.ingest.docx_numbering import Marker, Numbering, bullet_glyph
+from kehoach.pipeline.ingest.legacy import Scheme, convert_legacy, is_uppercase_font, scheme_for_font
 from lxml.etree import XMLSyntaxError, _Element
-
-from models.document import BlockKind, ParsedDocument
-from pipeline.errors import DamagedFileError, EmptyDocumentError, UnsupportedFormatError
-from pipeline.ingest import source_info
-from pipeline.ingest.builder import ContentBuilder
-from pipeline.ingest.docx_numbering import Marker, Numbering, bullet_glyph
-from pipeline.ingest.legacy import Scheme, convert_legacy, is_uppercase_font, scheme_for_font
 
 _W_P, _W_TBL, _W_R, _W_TR, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:r"), qn("w:tr"), qn("w:tc")
 _W_SDT, _W_SDT_CONTENT = qn("w:sdt"), qn("w:sdtContent")

@@ -27,8 +27,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pipeline.ingest.legacy import SCHEMES, convert_legacy, decode_legacy, legacy_marker_share
-from pipeline.ingest.syllables import vietnamese_ratio
+from kehoach.pipeline.ingest.legacy import SCHEMES, convert_legacy, decode_legacy, legacy_marker_share
+from kehoach.pipeline.ingest.syllables import vietnamese_ratio
 
 SAMPLE_BYTES = 256 * 1024
 """Detection looks at this much of the file: enough for any plan, linear for huge files."""

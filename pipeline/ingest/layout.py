@@ -17,14 +17,13 @@ sequence of markers is the structure extractor's job.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Literal
 
-from models.document import BlockKind
+from kehoach.extractors.resources import load_json
+from kehoach.models.document import BlockKind
 
 MarkerKind = Literal["roman", "number", "letter", "bullet"]
 
@@ -112,7 +111,7 @@ def starts_lowercase(text: str) -> bool:
 
 @cache
 def _continuation_words() -> frozenset[str]:
-    data = json.loads(resources.files("extractors.resources").joinpath("continuation_words.json").read_text("utf-8"))
+    data = load_json("continuation_words.json")
     return frozenset(word.lower() for word in data["words"])
 
 

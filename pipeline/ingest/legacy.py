@@ -29,7 +29,7 @@ import unicodedata
 from functools import cache
 from typing import Literal
 
-from pipeline.ingest.syllables import is_vietnamese_syllable
+from kehoach.pipeline.ingest.syllables import is_vietnamese_syllable
 
 Scheme = Literal["tcvn3", "vni"]
 SCHEMES: tuple[Scheme, ...] = ("tcvn3", "vni")

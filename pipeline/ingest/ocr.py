@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.errors import IngestError, MissingDependencyError
-from pipeline.ingest.pdf_layout import Word
+from kehoach.pipeline.errors import IngestError, MissingDependencyError
+from kehoach.pipeline.ingest.pdf_layout import Word
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page

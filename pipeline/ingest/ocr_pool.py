@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from pipeline.ingest import ocr
-from pipeline.ingest.ocr import BBox
-from pipeline.ingest.pdf_layout import Word
+from kehoach.pipeline.ingest import ocr
+from kehoach.pipeline.ingest.ocr import BBox
+from kehoach.pipeline.ingest.pdf_layout import Word
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -39,20 +39,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pdfplumber
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfplumber.page import Page
-from pdfplumber.table import Table
-from pdfplumber.utils.exceptions import PdfminerException
-
-from models.document import ParsedDocument
-from models.text_forms import clean_inline
-from pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
-from pipeline.ingest import ocr, ocr_pool
-from pipeline.ingest.builder import ContentBuilder
-from pipeline.ingest.pdf_chars import CharPage, read_page
-from pipeline.ingest.pdf_fonts import font_descents
-from pipeline.ingest.pdf_layout import Word, classify, group_lines, join_wrapped
-from pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is_continuation: read by the PDF tests here)
+from kehoach.models.document import ParsedDocument
+from kehoach.models.text_forms import clean_inline
+from kehoach.pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
+from kehoach.pipeline.ingest import ocr, ocr_pool
+from kehoach.pipeline.ingest.builder import ContentBuilder
+from kehoach.pipeline.ingest.pdf_chars import CharPage, read_page
+from kehoach.pipeline.ingest.pdf_fonts import font_descents
+from kehoach.pipeline.ingest.pdf_layout import Word, classify, group_lines, join_wrapped
+from kehoach.pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is_continuation: read by the PDF tests here)
     PAGE_NUMBER,
     PageAssembler,
     PageContent,
@@ -63,7 +58,11 @@ from pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is_continu
     item_top,
     page_margins_of,
 )
-from pipeline.ingest.syllables import vietnamese_ratio
+from kehoach.pipeline.ingest.syllables import vietnamese_ratio
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.page import Page
+from pdfplumber.table import Table
+from pdfplumber.utils.exceptions import PdfminerException
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -250,7 +249,7 @@ def _ocr_page(page: Page, path: Path) -> PageContent:
 
 def read_pdf(path: Path, data: bytes) -> ParsedDocument:
     """Read a PDF (text layer, OCR where needed); raise an :class:`IngestError` subclass on bad files."""
-    from pipeline.ingest import source_info
+    from kehoach.pipeline.ingest import source_info
 
     warnings: list[str] = []
     pages = _read_pages(path, data, warnings)

@@ -13,7 +13,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from pipeline.ingest.pdf_layout import Line, TextBlock, assemble, continues, join_wrapped, margins, order_columns
+from kehoach.pipeline.ingest.pdf_layout import (
+    Line,
+    TextBlock,
+    assemble,
+    continues,
+    join_wrapped,
+    margins,
+    order_columns,
+)
 
 RUNNING_BAND = 0.13
 """Running headers live in the top 13 % of the page, footers in the bottom 13 %."""

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from models.document import Block, ParsedDocument
-from models.text_forms import clean_inline
-from pipeline.errors import EmptyDocumentError, UnsupportedFormatError
-from pipeline.ingest.builder import ContentBuilder
-from pipeline.ingest.encoding import BinaryDataError, detect_and_decode
-from pipeline.ingest.flat_tables import find_flat_tables
-from pipeline.ingest.layout import (
+from kehoach.models.document import Block, ParsedDocument
+from kehoach.models.text_forms import clean_inline
+from kehoach.pipeline.errors import EmptyDocumentError, UnsupportedFormatError
+from kehoach.pipeline.ingest.builder import ContentBuilder
+from kehoach.pipeline.ingest.encoding import BinaryDataError, detect_and_decode
+from kehoach.pipeline.ingest.flat_tables import find_flat_tables
+from kehoach.pipeline.ingest.layout import (
     LineClass,
     classify_line,
     continues_heading,
@@ -508,7 +508,7 @@ def _assemble(items: list[_Item], builder: ContentBuilder) -> None:
 
 def read_text(path: Path, data: bytes) -> ParsedDocument:
     """Read a text file of any supported encoding and markup residue into a ParsedDocument."""
-    from pipeline.ingest import source_info
+    from kehoach.pipeline.ingest import source_info
 
     try:
         decoded = detect_and_decode(data)

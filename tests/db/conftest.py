@@ -143,7 +143,7 @@ def build_extraction(
     due: tuple[int, int | None, int | None] | None = (2022, 3, None),
 ):
     """A realistic Extraction of a short Lạng Sơn plan: one task, two targets, one reference."""
-    from models.document import (
+    from kehoach.models.document import (
         AgencyMention,
         DocumentMeta,
         Extraction,
@@ -256,7 +256,7 @@ def make_extraction():
 @pytest.fixture
 def engine(db_url: str):
     """An engine on a database of each kind with the schema at head, disposed after the test."""
-    from pipeline.db import make_engine, upgrade
+    from kehoach.pipeline.db import make_engine, upgrade
 
     engine = make_engine(db_url)
     upgrade(engine)

@@ -7,17 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from kehoach.models.schema import TABLES, VIEWS
+from kehoach.pipeline import agency_links
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.db import make_engine, session_scope, upgrade
+from kehoach.pipeline.errors import EXIT_USAGE
+from kehoach.pipeline.store import store_extraction
+from kehoach.pipeline.timeline import match_agencies, parse_period, timeline
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
-
-from models.schema import TABLES, VIEWS
-from pipeline import agency_links
-from pipeline.cli import app
-from pipeline.db import make_engine, session_scope, upgrade
-from pipeline.errors import EXIT_USAGE
-from pipeline.store import store_extraction
-from pipeline.timeline import match_agencies, parse_period, timeline
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from kehoach.pipeline import run
+from kehoach.pipeline.db import make_engine, upgrade
 from sqlalchemy import text
-
-from pipeline import run
-from pipeline.db import make_engine, upgrade
 
 pytestmark = pytest.mark.postgres
 
@@ -71,7 +70,7 @@ def test_concurrency_two_ingest_commands_on_overlapping_inputs(postgres_url: str
     texts = sorted(dev.glob("*.txt"), key=lambda p: p.stat().st_size)[:3]
     first, second = [str(p) for p in texts[:2]], [str(p) for p in texts[1:]]  # the middle file is in both
     environment = {**os.environ, "KEHOACH_DB": postgres_url}
-    command = [sys.executable, "-m", "pipeline.cli", "ingest", "--no-progress", "--workers", "1"]
+    command = [sys.executable, "-m", "kehoach", "ingest", "--no-progress", "--workers", "1"]
     processes = [
         subprocess.Popen([*command, *inputs], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for inputs in (first, second)

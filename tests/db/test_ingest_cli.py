@@ -6,14 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+from kehoach.models.schema import TABLES
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.db import make_engine
+from kehoach.pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK
+from kehoach.pipeline.run import worker_count
 from sqlalchemy import text
 from typer.testing import CliRunner
-
-from models.schema import TABLES
-from pipeline.cli import app
-from pipeline.db import make_engine
-from pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK
-from pipeline.run import worker_count
 
 DEV = Path(__file__).resolve().parents[1] / "corpus" / "dev"
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504

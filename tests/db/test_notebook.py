@@ -6,10 +6,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from kehoach.pipeline.cli import app
 from nbclient import NotebookClient
 from typer.testing import CliRunner
-
-from pipeline.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "timeline_exploration.ipynb"

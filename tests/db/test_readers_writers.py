@@ -10,12 +10,11 @@ from __future__ import annotations
 import threading
 import time
 
+from kehoach.pipeline import run
+from kehoach.pipeline.db import make_engine, upgrade
+from kehoach.pipeline.query import run_query
+from kehoach.pipeline.readonly import execute_read_only
 from sqlalchemy import text
-
-from pipeline import run
-from pipeline.db import make_engine, upgrade
-from pipeline.query import run_query
-from pipeline.readonly import execute_read_only
 
 LONG_QUERY = (
     "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < 1500000)"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kehoach.extractors.extract import extract
+from kehoach.models import schema
+from kehoach.pipeline import store
+from kehoach.pipeline.db import session_scope
+from kehoach.pipeline.ingest import read_document
 from sqlalchemy import select
-
-from extractors.extract import extract
-from models import schema
-from pipeline import store
-from pipeline.db import session_scope
-from pipeline.ingest import read_document
 
 DEV = Path(__file__).parent.parent / "corpus" / "dev"
 

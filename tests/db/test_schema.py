@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from kehoach.models.schema import TABLES, VIEWS, fold, number_key
+from kehoach.pipeline.db import alembic_config, current_revision, head_revision, make_engine, resolve_url, upgrade
 from sqlalchemy import inspect, text
-
-from models.schema import TABLES, VIEWS, fold, number_key
-from pipeline.db import alembic_config, current_revision, head_revision, make_engine, resolve_url, upgrade
 
 
 def test_schema_migration_creates_tables_and_views(db_url: str) -> None:

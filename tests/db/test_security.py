@@ -17,16 +17,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kehoach.models.schema import TABLES
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.db import make_engine, session_scope, upgrade
+from kehoach.pipeline.errors import EXIT_USAGE
+from kehoach.pipeline.query import QueryFailed, QueryRejected, run_query
+from kehoach.pipeline.readonly import execute_read_only, reader_role_sql
+from kehoach.pipeline.store import store_extraction
 from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner
-
-from models.schema import TABLES
-from pipeline.cli import app
-from pipeline.db import make_engine, session_scope, upgrade
-from pipeline.errors import EXIT_USAGE
-from pipeline.query import QueryFailed, QueryRejected, run_query
-from pipeline.readonly import execute_read_only, reader_role_sql
-from pipeline.store import store_extraction
 
 MARKER = Path("/tmp") / f"kehoach-security-{uuid.uuid4().hex}"
 """A file the attacks try to create (on the server for PostgreSQL, here for SQLite): it must never appear."""

@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 from alembic.operations import Operations
+from kehoach.models.schema import TABLES, VIEWS, Base
+from kehoach.pipeline.cli import app
+from kehoach.pipeline.db import current_revision, head_revision, make_engine, upgrade
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
-
-from models.schema import TABLES, VIEWS, Base
-from pipeline.cli import app
-from pipeline.db import current_revision, head_revision, make_engine, upgrade
 
 
 def schema_state(path: Path) -> tuple[set[str], str | None]:
@@ -51,7 +50,7 @@ def assert_none_or_all(path: Path) -> bool:
 
 def test_sqlite_atomic_killed_first_ingests_then_success(tmp_path: Path, dev_text: Path) -> None:
     db = tmp_path / "kehoach.db"
-    command = [sys.executable, "-m", "pipeline.cli", "ingest", str(dev_text), "--db", str(db), "--no-progress"]
+    command = [sys.executable, "-m", "kehoach", "ingest", str(dev_text), "--db", str(db), "--no-progress"]
     rng = random.Random(13)
     complete = 0
     for attempt in range(6):

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from kehoach.models import schema
+from kehoach.pipeline import agency_links, run, store
+from kehoach.pipeline.db import session_scope
 from sqlalchemy import func, select, text
-
-from models import schema
-from pipeline import agency_links, run, store
-from pipeline.db import session_scope
 
 
 def _counts(engine) -> dict[str, int]:
@@ -193,7 +192,7 @@ def test_store_failure_mid_replace_keeps_old_version(engine, make_extraction, mo
     ],
 )
 def test_store_partial_date_bounds(parts, first, last) -> None:
-    from models.document import PartialDate
+    from kehoach.models.document import PartialDate
 
     value = PartialDate(year=parts[0], month=parts[1], day=parts[2])
     assert store.date_columns(value)[0] == first

@@ -10,12 +10,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import kehoach.pipeline.run as run_module
 import pytest
+from kehoach.pipeline.db import DatabaseError, make_engine, upgrade
+from kehoach.pipeline.run import ingest_files, stored_hashes
 from sqlalchemy import Engine, event, text
-
-import pipeline.run as run_module
-from pipeline.db import DatabaseError, make_engine, upgrade
-from pipeline.run import ingest_files, stored_hashes
 
 DEV = Path(__file__).resolve().parents[1] / "corpus" / "dev"
 SYNCHRONOUS_CODES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
