@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils postgresql libreoffice-writer-nogui
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils postgresql libreoffice-writer-nogui chromium
 
 .PHONY: run test install install-test system-deps bench lint clean
 
