@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from kehoach.pipeline import run
+from kehoach.pipeline import pool as run
 
 DEV = Path(__file__).resolve().parent / "corpus" / "dev"
 

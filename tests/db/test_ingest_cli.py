@@ -10,7 +10,7 @@ from kehoach.models.schema import TABLES
 from kehoach.pipeline.cli import app
 from kehoach.pipeline.db import make_engine
 from kehoach.pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK
-from kehoach.pipeline.run import worker_count
+from kehoach.pipeline.pool import worker_count
 from sqlalchemy import text
 from typer.testing import CliRunner
 
