@@ -7,16 +7,13 @@ a user mistake is one ``kehoach: …`` line with a documented exit code.
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from kehoach.pipeline.cli_output import RowFormat, note, quiet, write_rows
 from kehoach.pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK, EXIT_USAGE
-from rich.console import Console
-from rich.table import Table
 
 DbOption = Annotated[
     str | None,
@@ -40,7 +37,9 @@ def _engine(db: str | None, *, read_only: bool = False):  # noqa: ANN202 - sqlal
         raise _fail(str(exc)) from exc
 
 
-def _stdout() -> Console:
+def _stdout():  # noqa: ANN202 - rich Console, imported only by the commands that draw tables
+    from rich.console import Console
+
     return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
 
 
@@ -64,7 +63,9 @@ def ingest(
     from kehoach.pipeline.db import describe
     from kehoach.pipeline.discover import discover_all
     from kehoach.pipeline.run import ingest_files
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
 
     found = discover_all(paths)
     files, missing = found.files, found.missing
@@ -87,7 +88,7 @@ def ingest(
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=stderr, disable=not progress, transient=False) as bar:
+    with Progress(*columns, console=stderr, disable=not progress or quiet(), transient=False) as bar:
         task = bar.add_task("ingest", total=len(files), rate="")
 
         def on_progress(done: int, total: int) -> None:
@@ -138,58 +139,35 @@ def db_upgrade(db: DbOption = None) -> None:
 
 @db_app.command("current")
 def db_current(db: DbOption = None) -> None:
-    """Print the schema revision of the database (and the newest this kehoach knows)."""
-    from kehoach.pipeline.db import current_revision, describe, head_revision
+    """Print the schema revision of the database (and the newest this kehoach knows).
 
-    engine = _engine(db)
+    Opens the database read-only: asking about a file that is not there must not create it.
+    """
+    from kehoach.pipeline.db import DatabaseError, current_revision, describe, head_revision, make_engine, resolve_url
+
+    url = resolve_url(db)
+    try:
+        engine = make_engine(url, read_only=True)
+    except DatabaseError as exc:
+        raise _fail(f"{exc} (nothing was created)", 1) from exc
     try:
         revision = current_revision(engine)
     except Exception as exc:  # noqa: BLE001
-        raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+        raise _fail(f"{describe(url)}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
     head = head_revision()
     state = "up to date" if revision == head else f"behind (newest {head}: run kehoach db upgrade)"
-    typer.echo(f"{describe(str(engine.url))}: revision {revision or 'none'}, {state}")
+    typer.echo(f"{describe(url)}: revision {revision or 'none'}, {state}")
 
 
-def _print_frame(frame, fmt: str) -> None:  # noqa: ANN001 - pandas DataFrame
+def _print_frame(frame, fmt: RowFormat) -> None:  # noqa: ANN001 - pandas DataFrame
     frame = frame.convert_dtypes()  # integer columns with NULLs stay integers (7, not 7.0)
-    if fmt == "csv":
-        sys.stdout.write(frame.to_csv(index=False))
-    elif fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", force_ascii=False, date_format="iso", indent=1) + "\n")
-    else:
-        _print_table([str(column) for column in frame.columns], frame.itertuples(index=False))
-
-
-def _print_table(columns: list[str], rows: Iterable[Sequence[object]]) -> None:
-    """A terminal table of ``rows``; NULLs (None, NaN, pandas' NA and NaT) print as empty cells."""
-    table = Table(show_lines=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    count = 0
-    for row in rows:
-        table.add_row(*("" if _missing(v) else str(v) for v in row))
-        count += 1
-    _stdout().print(table)
-    typer.echo(f"{count} row{'s' if count != 1 else ''}", err=True)
-
-
-def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, str | int | list | dict | bytes):
-        return False
-    import pandas as pd  # only values from a DataFrame get here, so pandas is loaded already
-
-    return bool(pd.isna(value))
+    write_rows([str(column) for column in frame.columns], frame.itertuples(index=False), fmt)
 
 
 def query(
     sql: Annotated[str, typer.Argument(help='One SELECT (or WITH … SELECT) statement, e.g. "SELECT * FROM v_tasks".')],
     db: DbOption = None,
-    fmt: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="Output format.")] = "table",
+    fmt: Annotated[RowFormat, typer.Option("--format", help="Output format (jsonl, tsv: one row a line).")] = "table",
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Stop the query after this many seconds.")] = 60,
 ) -> None:
     """Run a read-only SQL query on a session that cannot write (see the README's Security section).
@@ -198,26 +176,21 @@ def query(
 
     Example: kehoach query "SELECT lead, count(*) FROM v_tasks GROUP BY lead ORDER BY 2 DESC" --format csv
     """
-    from kehoach.pipeline.query import QueryFailed, QueryRejected, check_read_only, run_query
+    from kehoach.pipeline.query import QueryFailed, QueryRejected, check_read_only
     from kehoach.pipeline.readonly import execute_read_only
     from sqlalchemy.exc import DBAPIError
 
     try:
         engine = _engine(db, read_only=True)
-        if fmt == "table":  # printed straight from the rows: pandas (~0.3 s to import) only formats csv and json
-            columns, rows = execute_read_only(engine, check_read_only(sql, engine.dialect.name), timeout_s=timeout)
-        else:
-            frame = run_query(engine, sql, timeout_s=timeout)
+        # printed straight from the rows in every format: pandas alone would cost 0.2-0.3 s to import
+        columns, rows = execute_read_only(engine, check_read_only(sql, engine.dialect.name), timeout_s=timeout)
     except QueryRejected as exc:
         raise _fail(f"query rejected: {exc}") from exc
     except QueryFailed as exc:
         raise _fail(f"query failed: {exc}", 1) from exc
     except DBAPIError as exc:
         raise _fail(f"query failed: {str(exc.orig).splitlines()[0]}", 1) from exc
-    if fmt == "table":
-        _print_table([str(column) for column in columns], rows)
-    else:
-        _print_frame(frame, fmt)
+    write_rows([str(column) for column in columns], rows, fmt)
 
 
 @db_app.command("create-reader-role")
@@ -290,7 +263,7 @@ def timeline(
         Literal["any", "lead", "coordinating"], typer.Option("--role", help="Role of the agency in the task.")
     ] = "any",
     plot: Annotated[Path | None, typer.Option("--plot", help="Also draw a Gantt chart to this PNG file.")] = None,
-    fmt: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="Output format.")] = "table",
+    fmt: Annotated[RowFormat, typer.Option("--format", help="Output format.")] = "table",
     db: DbOption = None,
 ) -> None:
     """Tasks across plans ordered by due date, optionally for one agency and period, with a Gantt chart.
@@ -312,12 +285,12 @@ def timeline(
         if not match.ids:
             raise _fail(f"no agency matches {agency!r} in the database", 1)
         linked = f"; with predecessors/successors {', '.join(match.linked)}" if match.linked else ""
-        typer.echo(f"agency: {', '.join(match.direct)}{linked}", err=True)
+        note(f"agency: {', '.join(match.direct)}{linked}")
     _print_frame(for_terminal(frame) if fmt == "table" else frame[TIMELINE_COLUMNS], fmt)
     if plot is not None:
         title = f"Tasks of {' / '.join(match.direct + match.linked)}" if match else "Tasks by due date"
         drawn = plot_gantt(frame, plot, title=title)
-        typer.echo(f"{plot}: {drawn} dated tasks drawn", err=True)
+        note(f"{plot}: {drawn} dated tasks drawn")
 
 
 def register(app: typer.Typer) -> None:

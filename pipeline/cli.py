@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from kehoach.pipeline import analyst_cli
+from kehoach.pipeline.cli_output import LOGGER, configure
 from kehoach.pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
     EXIT_MISSING_PATH,
@@ -18,18 +19,44 @@ from kehoach.pipeline.errors import (
     KehoachError,
 )
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+"""``-h`` as well as ``--help``, on every command (click passes it down to subcommands)."""
+
 app = typer.Typer(
     name="kehoach",
     help="Turn Vietnamese government plans (Kế hoạch) into a queryable database.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=HELP_OPTIONS,
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from kehoach import __version__
+
+        typer.echo(f"kehoach {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def root() -> None:
-    """Turn Vietnamese government plans (Kế hoạch) into a queryable database."""
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="Errors only: no progress bar, no notes on stderr.")
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="Say more on stderr (-vv: debug, with the SQL).")
+    ] = 0,
+) -> None:
+    """Turn Vietnamese government plans (Kế hoạch) into a queryable database.
+
+    Global options go before the command: kehoach -q ingest data/raw
+    """
+    configure(quiet=quiet, verbose=verbose)
 
 
 def report(path: Path | str, reason: str) -> None:
@@ -41,11 +68,20 @@ def describe_unexpected(exc: BaseException) -> str:
     return f"internal error ({exc.__class__.__name__}: {exc}); rerun with --debug for the traceback"
 
 
+STDIN = Path("-")
+"""``extract -`` reads the document from standard input (any supported format: the bytes say which)."""
+
+
 @app.command()
 def extract(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (walked recursively); - reads one document from stdin.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the extraction JSON (CONTRACT.md).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write DIR/<file name>.json for each input.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write DIR/<file name>.json for each input (a path hash is added on a name clash)."),
+    ] = None,
     explain: Annotated[
         bool,
         typer.Option("--explain", help="Print each task with its agencies, roles, dates and the rules behind them."),
@@ -55,13 +91,14 @@ def extract(
     """Read plans and extract their metadata, tasks, agencies, dates and targets.
 
     Example: kehoach extract data/raw --json --out data/processed
+    Example: curl -s https://…/plan.pdf | kehoach extract - --json
     """
     from kehoach.extractors.extract import extract as run_extractors
     from kehoach.pipeline.discover import discover_all
-    from kehoach.pipeline.ingest import read_document
 
-    found = discover_all(paths)
-    files, missing = found.files, found.missing
+    from_stdin = STDIN in paths
+    found = discover_all([p for p in paths if p != STDIN])
+    files, missing = ([STDIN] if from_stdin else []) + list(found.files), found.missing
     for path in missing:
         report(path, "no such file or folder")
     for folder, reason in found.unreadable:
@@ -70,13 +107,16 @@ def extract(
         if not missing:
             typer.echo("kehoach: no documents found in " + ", ".join(map(str, paths)), err=True)
         raise typer.Exit(EXIT_MISSING_PATH if missing else EXIT_NO_DOCUMENTS)
+    targets: dict[Path, Path] = {}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
+        targets = output_names(files, out)
 
     failed = 0
     for path in files:
+        LOGGER.info("reading %s", "standard input" if path == STDIN else path)
         try:
-            extraction = run_extractors(read_document(path))
+            extraction = run_extractors(_read(path))
         except KehoachError as exc:
             failed += 1
             report(path, getattr(exc, "reason", str(exc)))
@@ -91,8 +131,7 @@ def extract(
             report(path, f"warning: {warning}")
         payload = extraction.to_contract()
         if out is not None:
-            target = out / f"{path.name}.json"
-            target.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
+            targets[path].write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
         if explain:
             from kehoach.pipeline.explain import explain as explain_extraction
 
@@ -102,11 +141,53 @@ def extract(
         elif not as_json:
             typer.echo(
                 f"{path}: {len(extraction.tasks)} tasks, {len(extraction.targets)} targets, "
-                f"{len(extraction.references)} references" + (f" -> {out / (path.name + '.json')}" if out else "")
+                f"{len(extraction.references)} references" + (f" -> {targets[path]}" if out else "")
             )
     if missing or failed or found.unreadable:
         raise typer.Exit(EXIT_MISSING_PATH if missing and not failed else EXIT_FAILED_DOCUMENTS)
     raise typer.Exit(EXIT_OK)
+
+
+def _read(path: Path):  # noqa: ANN202 - ParsedDocument, whose module loads with the readers
+    """The parsed document at ``path``, or read from standard input for ``-`` (its source path is "-")."""
+    import tempfile
+
+    from kehoach.pipeline.ingest import read_document
+
+    if path != STDIN:
+        return read_document(path)
+    data = sys.stdin.buffer.read()
+    with tempfile.TemporaryDirectory(prefix="kehoach-stdin-") as folder:
+        spooled = Path(folder) / "stdin"  # readers take a path; the format is sniffed from the bytes
+        spooled.write_bytes(data)
+        parsed = read_document(spooled)
+    warnings = [w.replace(str(spooled), "-") for w in parsed.source.warnings]
+    return parsed.model_copy(update={"source": parsed.source.model_copy(update={"path": "-", "warnings": warnings})})
+
+
+def output_names(files: list[Path], out: Path) -> dict[Path, Path]:
+    """``out/<file name>.json`` per input; inputs that share a file name get a short hash of their path added.
+
+    ``a/plan.pdf`` and ``b/plan.pdf`` would both write ``plan.pdf.json``: each gets
+    ``plan.pdf.<8 hex digits of sha1(absolute path)>.json`` instead, stable from run to run,
+    and a note on stderr says which input went where.  Standard input is ``stdin.json``.
+    """
+    import hashlib
+    from collections import Counter
+
+    def name(path: Path) -> str:
+        return "stdin" if path == STDIN else path.name
+
+    counts = Counter(name(path) for path in files)
+    targets: dict[Path, Path] = {}
+    for path in files:
+        if counts[name(path)] == 1:
+            targets[path] = out / f"{name(path)}.json"
+            continue
+        digest = hashlib.sha1(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        targets[path] = out / f"{name(path)}.{digest}.json"
+        report(path, f"another input has the same file name: writing {targets[path].name}")
+    return targets
 
 
 analyst_cli.register(app)
