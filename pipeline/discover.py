@@ -5,6 +5,13 @@ mount) is reported, never skipped in silence: ``Path.rglob`` drops such a
 folder without a word, so a batch could miss a whole sub-folder of plans and
 still exit 0.  The walk records each one with the reason, and ``ingest``
 turns it into an ``ingest_errors`` row and a ``kehoach: FOLDER: …`` line.
+
+A path that is not a regular file (a FIFO, a device, a socket), named on the
+command line or met in a folder, is refused the same way, at once: opening a
+FIFO waits for a writer for ever and ``/dev/zero`` never ends.  No file name
+is special: a user's ``plan.reference.txt`` is a document like any other (the
+test corpus keeps reference renderings under that name, and the tests that
+use them name them explicitly).
 """
 
 from __future__ import annotations
@@ -15,16 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kehoach.pipeline.ingest import DOCUMENT_SUFFIXES
-
-_SKIPPED_NAMES = (".reference.txt",)
-"""Reference renderings kept beside originals in the corpus are not plans of their own."""
+from kehoach.pipeline.limits import not_regular
 
 
 def is_candidate(path: Path) -> bool:
-    name = path.name.lower()
-    if name.startswith(".") or name.endswith(_SKIPPED_NAMES):
-        return False
-    return path.suffix.lower() in DOCUMENT_SUFFIXES
+    """Whether a folder walk takes ``path``: a document suffix (or none), not a hidden file."""
+    return not path.name.startswith(".") and path.suffix.lower() in DOCUMENT_SUFFIXES
+
+
+def refusal(path: Path) -> str | None:
+    """Why ``path`` (which exists) is not read at all, or None for a regular file (symbolic links followed)."""
+    try:
+        kind = not_regular(path.stat().st_mode)
+    except FileNotFoundError:
+        return "a symbolic link to a file that does not exist"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None if kind is None else f"is {kind}, not a document file: only regular files are read"
 
 
 @dataclass
@@ -34,7 +48,7 @@ class Discovery:
     missing: list[Path] = field(default_factory=list)
     """Paths named on the command line that do not exist."""
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
-    """(folder, reason) for every folder the walk could not list."""
+    """(path, reason) for every folder the walk could not list and every path that is no regular file."""
 
 
 def _walk(folder: Path, unreadable: list[tuple[Path, str]]) -> list[Path]:
@@ -45,7 +59,14 @@ def _walk(folder: Path, unreadable: list[tuple[Path, str]]) -> list[Path]:
 
     found: list[Path] = []
     for root, _dirs, names in os.walk(folder, onerror=on_error):
-        found.extend(p for p in (Path(root) / name for name in names) if is_candidate(p) and p.is_file())
+        for path in (Path(root) / name for name in names):
+            if not is_candidate(path):
+                continue
+            reason = refusal(path)
+            if reason is None:
+                found.append(path)
+            else:
+                unreadable.append((path, reason))
     return sorted(found)
 
 
@@ -63,6 +84,8 @@ def discover_all(paths: Iterable[str | Path]) -> Discovery:
             found.missing.append(path)
         elif path.is_dir():
             files.extend(_walk(path, found.unreadable))
+        elif (reason := refusal(path)) is not None:
+            found.unreadable.append((path, reason))
         else:
             files.append(path)
     found.files = list(dict.fromkeys(files))

@@ -6,18 +6,40 @@ extractors once, the largest files first; they share the CPUs with their own
 OCR.  Results come back in completion order with at most a few extractions in
 flight, and workers are recycled, so memory stays flat over thousands of
 files.  The parent (``kehoach.pipeline.run``) alone writes to the database.
+
+A worker that dies (killed by a signal, the OOM killer, a segfault in a C
+library) or overruns ``--max-seconds`` costs the one file it held: the pool
+(`pebble <https://pypi.org/project/Pebble/>`_, which watches every worker
+and times every task) reports that file as failed, starts a fresh worker and
+goes on.  ``concurrent.futures.ProcessPoolExecutor`` could not: one dead
+worker broke the whole pool and every file in flight with it.  Workers die
+with their parent (``PR_SET_PDEATHSIG``), so a killed ``ingest`` leaves no
+orphans behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from kehoach.models.document import Extraction
 from kehoach.pipeline.errors import KehoachError
+from kehoach.pipeline.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    memory_cap,
+    memory_message,
+    time_limit,
+    time_message,
+)
 
 TASKS_PER_WORKER = 200
 """Documents a worker extracts before it is replaced: caps what a slow leak in a parser can grow to."""
@@ -27,6 +49,9 @@ below that, starting the fork server and the workers costs more than it saves (1
 2 cores: 3.5 s in-process, 3.8 s with two workers)."""
 OCR_PROCESSES_VARIABLE = "KEHOACH_OCR_WORKERS"
 """``pipeline.ingest.ocr_pool.WORKERS_VARIABLE``: Tesseract processes one document may run at a time."""
+_PR_SET_PDEATHSIG = 1
+PARENT_WATCH_SECONDS = 1.0
+"""How often a worker looks whether the process that started the batch is still there."""
 
 
 def ocr_processes_per_worker(workers: int) -> int:
@@ -39,17 +64,44 @@ def ocr_processes_per_worker(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, workers))
 
 
-def init_worker(ocr_processes: int | None = None) -> None:
+def die_with_parent(batch_pid: int) -> None:
+    """End this worker when the batch's process ends, however it ends (``kill -9`` included).
+
+    A worker is a child of the fork server, which exits when the batch's process is gone; the kernel
+    then sends the worker SIGKILL (``PR_SET_PDEATHSIG``).  A thread also checks that the batch's
+    process exists, for the moment between fork and ``prctl`` and for systems without ``prctl``.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(batch_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass  # exists, owned by someone else: cannot be ours, but never kill a worker on a guess
+            time.sleep(PARENT_WATCH_SECONDS)
+
+    threading.Thread(target=watch, name="kehoach-parent-watch", daemon=True).start()
+
+
+def init_worker(ocr_processes: int | None = None, batch_pid: int | None = None) -> None:
     """Import the extractors and compile their rule tables once per worker process, not once per document.
 
     ``ocr_processes`` caps this worker's Tesseract processes (see :func:`ocr_processes_per_worker`)
-    unless the user set ``KEHOACH_OCR_WORKERS`` themselves.
+    unless the user set ``KEHOACH_OCR_WORKERS`` themselves; ``batch_pid`` is the process whose death
+    ends this worker (see :func:`die_with_parent`).
 
     Extraction matches on characters and needs no spaCy Doc, so the NLP models
     are not loaded here (a worker used to spend ~150 MB and seconds on them).
     Never raises: an initializer that fails breaks the whole process pool, so
     a problem is left to fail (and be reported) per document.
     """
+    if batch_pid is not None:
+        die_with_parent(batch_pid)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
     if ocr_processes is not None:
         os.environ.setdefault(OCR_PROCESSES_VARIABLE, str(ocr_processes))
     try:
@@ -64,15 +116,20 @@ WorkResult = tuple[str, Extraction | None, str | None, str | None]
 """(path, extraction, error class, error message): exactly one of extraction / error is set."""
 
 
-def extract_file(path: str) -> WorkResult:
-    """Read and extract one file; never raises (a worker must not die on a bad document)."""
+def extract_file(path: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
+    """Read and extract one file within ``limits``; never raises (a worker must not die on a bad document)."""
     from kehoach.extractors.extract import extract
     from kehoach.pipeline.ingest import read_document
 
     try:
-        return path, extract(read_document(path)), None, None
+        with memory_cap(limits.max_memory), time_limit(path, limits.max_seconds):
+            return path, extract(read_document(path, limits=limits)), None, None
     except KehoachError as exc:
         return path, None, type(exc).__name__, getattr(exc, "reason", None) or str(exc)
+    except MemoryError:
+        return path, None, "MemoryLimitExceeded", memory_message(limits)
+    except RecursionError:
+        return path, None, "RecursionError", "nested too deeply to be read (maximum recursion depth exceeded)"
     except Exception as exc:  # noqa: BLE001 - reported as an ingest_errors row, batch goes on
         return path, None, type(exc).__name__, str(exc) or repr(exc)
 
@@ -85,10 +142,10 @@ def worker_count(requested: int | None, documents: int) -> int:
     return max(1, min(os.cpu_count() or 1, documents // DOCUMENTS_PER_AUTO_WORKER))
 
 
-def _extract_in_process(paths: list[str]) -> Iterator[WorkResult]:
+def _extract_in_process(paths: list[str], limits: Limits = DEFAULT_LIMITS) -> Iterator[WorkResult]:
     init_worker()
     for path in paths:
-        yield extract_file(path)
+        yield extract_file(path, limits)
 
 
 WORKER_PRELOAD = [
@@ -104,9 +161,10 @@ WORKER_PRELOAD = [
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Workers forked from a fork server that has imported the readers and extractors.
 
-    ``max_tasks_per_child`` rules out plain fork, and Python then spawns each worker: a fresh interpreter
-    importing everything again (~0.5 s CPU a worker, paid again at every recycling).  A fork server pays
-    the imports once per run, and its forked children share those pages copy-on-write.
+    Recycling workers rules out plain fork (a pool's threads do not survive it), and Python then spawns
+    each worker: a fresh interpreter importing everything again (~0.5 s CPU a worker, paid again at every
+    recycling).  A fork server pays the imports once per run, and its forked children share those pages
+    copy-on-write.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
@@ -120,51 +178,68 @@ def _size(path: str) -> int:
         return 0  # reported when the worker reads it
 
 
-def _extract_in_pool(paths: list[str], workers: int) -> Iterator[WorkResult]:
-    """Results in completion order, with at most ``2 × workers`` extractions held at once.
+def describe_death(exitcode: int | None, path: str) -> str:
+    """Why the worker holding ``path`` is gone, from its exit code (negative: the signal that killed it)."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "an unknown signal"
+        hint = " (the out-of-memory killer sends it, as does kill -9)" if -exitcode == signal.SIGKILL else ""
+        return f"worker killed by signal {-exitcode} ({name}){hint} while reading {path}"
+    return f"worker exited with code {exitcode} while reading {path}"
 
-    A worker that dies (segfault, out of memory) breaks the pool: the files
-    in flight are retried once in a fresh pool, then reported as failures.
+
+def _outcome(future: Future[WorkResult], path: str, limits: Limits) -> WorkResult:
+    """The result of one task, or the failure that its worker's death or time limit makes of it."""
+    from pebble import ProcessExpired
+
+    try:
+        return future.result()
+    except FutureTimeout:
+        assert limits.max_seconds is not None
+        return path, None, "TimeLimitExceeded", time_message(limits.max_seconds)
+    except ProcessExpired as exc:
+        return path, None, "WorkerKilled", describe_death(exc.exitcode, path)
+    except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be sent back: this file fails, not the run
+        return path, None, type(exc).__name__, str(exc) or repr(exc)
+
+
+def _extract_in_pool(paths: list[str], workers: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[WorkResult]:
+    """Results in completion order, with at most ``2 × workers`` extractions held at once.
 
     The largest files go first (longest job first): a 60-page PDF left for the end of a batch kept one
     worker busy while the others had nothing left to do.  Results are stored as they arrive in any case.
+    The pool enforces the time limit (it kills the worker and starts another); the worker itself keeps
+    the memory cap, so a bomb fails with a message rather than through the OOM killer.
     """
+    from pebble import ProcessPool
+
     queue = sorted(paths, key=_size)  # popped from the end: largest first
-    attempts: dict[str, int] = {}
     window = 2 * workers
-    while queue:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=_pool_context(),
-            initializer=init_worker,
-            initargs=(ocr_processes_per_worker(workers),),
-            max_tasks_per_child=TASKS_PER_WORKER,
-        ) as pool:
-            pending: dict[Future[WorkResult], str] = {}
-            broken = False
-            while (queue or pending) and not broken:
-                while queue and len(pending) < window:
-                    path = queue.pop()
-                    pending[pool.submit(extract_file, path)] = path
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    path = pending.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        attempts[path] = attempts.get(path, 0) + 1
-                        if attempts[path] > 1:
-                            yield path, None, "WorkerCrashed", "the extraction process died on this file"
-                        else:
-                            queue.append(path)
-            if broken:
-                for future, path in pending.items():
-                    future.cancel()
-                    queue.append(path)
+    pool = ProcessPool(
+        max_workers=workers,
+        max_tasks=TASKS_PER_WORKER,
+        initializer=init_worker,
+        initargs=(ocr_processes_per_worker(workers), os.getpid()),
+        context=_pool_context(),
+    )
+    pending: dict[Future[WorkResult], str] = {}
+    try:
+        while queue or pending:
+            while queue and len(pending) < window:
+                path = queue.pop()
+                pending[pool.schedule(extract_file, args=(path, limits), timeout=limits.max_seconds)] = path
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield _outcome(future, pending.pop(future), limits)
+        pool.close()
+    finally:
+        pool.stop()  # after close(): the workers are idle; on an error or Ctrl-C: they are killed now
+        pool.join()
 
 
-def extraction_results(paths: list[str], workers: int | None) -> Iterator[WorkResult]:
+def extraction_results(paths: list[str], workers: int | None, limits: Limits = DEFAULT_LIMITS) -> Iterator[WorkResult]:
     """Every path's :data:`WorkResult`, in completion order, from as many processes as pay off."""
     count = worker_count(workers, len(paths))
-    return _extract_in_process(paths) if count <= 1 else _extract_in_pool(paths, count)
+    return _extract_in_process(paths, limits) if count <= 1 else _extract_in_pool(paths, count, limits)

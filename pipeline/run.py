@@ -20,6 +20,8 @@ from pathlib import Path
 from kehoach.models import schema
 from kehoach.models.document import Extraction
 from kehoach.pipeline.db import session_scope, upgrade
+from kehoach.pipeline.errors import IngestError
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable
 from kehoach.pipeline.pool import extraction_results
 from kehoach.pipeline.store import Outcome, canonical_path, find_document, store_extraction
 from sqlalchemy import Engine, select
@@ -154,10 +156,12 @@ def ingest_files(
     args: dict | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     unreadable: Iterable[tuple[Path, str]] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> BatchSummary:
     """Ingest ``files`` into the database behind ``engine`` (schema upgraded first).
 
     ``unreadable`` (folder, reason) pairs from the walk become failures too, so a folder left out is a row.
+    ``limits`` bound what one file may cost (see :mod:`kehoach.pipeline.limits`).
     """
     began = time.perf_counter()
     files = list(files)
@@ -187,7 +191,11 @@ def ingest_files(
     for path in files:
         key = canonical_path(path)
         try:
+            check_readable(path, limits)  # a FIFO or /dev/zero must not hang the hashing either
             hashed.append((key, sha256_of(path)))
+        except IngestError as exc:
+            fail(key, None, type(exc).__name__, exc.reason)
+            advance()
         except OSError as exc:
             fail(key, None, "IngestError", f"cannot be read ({exc.strerror})")
             advance()
@@ -201,7 +209,7 @@ def ingest_files(
         hashes[key] = sha256
         to_extract.append(key)
 
-    results = extraction_results(to_extract, workers)
+    results = extraction_results(to_extract, workers, limits)
     for path, extraction, error_class, message in results:
         if extraction is None:
             fail(path, hashes.get(path), error_class or "Error", message or "")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kehoach.models.document import ParsedDocument, SourceFormat, SourceInfo
 from kehoach.pipeline.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_chars, check_readable
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 """A plain-text plan is at most a few hundred kB; anything this big is not one."""
@@ -38,24 +39,31 @@ def source_info(path: Path, data: bytes, fmt: SourceFormat, **extra: object) -> 
     return SourceInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt, **extra)  # type: ignore[arg-type]
 
 
-def read_document(path: str | Path) -> ParsedDocument:
-    """Read one file of any supported kind; raise :class:`IngestError` with a clear reason."""
+def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> ParsedDocument:
+    """Read one file of any supported kind within ``limits``; raise :class:`IngestError` with a clear reason.
+
+    Only a regular file is opened, and only when its size is within the limit (a FIFO would block the
+    read for ever, ``/dev/zero`` would never end it); the text read is checked against ``max_chars``.
+    """
     path = Path(path)
-    if not path.exists():
-        raise IngestError(path, "no such file")
-    if path.is_dir():
-        raise IngestError(path, "is a folder, not a document")
+    check_readable(path, limits)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError(path, f"cannot be read ({exc.strerror})") from exc
+    document = _read_bytes(path, data, limits)
+    check_chars(path, len(document.content), limits)
+    return document
+
+
+def _read_bytes(path: Path, data: bytes, limits: Limits) -> ParsedDocument:
     if not data.strip():
         raise EmptyDocumentError(path, "file is empty")
     kind = sniff(data)
     if kind == "pdf":
         from kehoach.pipeline.ingest.pdf import read_pdf
 
-        return read_pdf(path, data)
+        return read_pdf(path, data, max_pages=limits.max_pages)
     if kind == "docx":
         from kehoach.pipeline.ingest.docx import read_docx
 

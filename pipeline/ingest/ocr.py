@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from kehoach.pipeline.errors import IngestError, MissingDependencyError
 from kehoach.pipeline.ingest.pdf_layout import Word
+from kehoach.pipeline.limits import check_render
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page
@@ -83,7 +84,8 @@ def require_ocr(path: str | Path, why: str) -> None:
 
 
 def render(page: Page) -> Image.Image:
-    """The page as a grey image at :data:`RESOLUTION` dpi."""
+    """The page as a grey image at :data:`RESOLUTION` dpi (refused if that image would be too large)."""
+    check_render(page.page_number, float(page.width), float(page.height), RESOLUTION)
     return page.to_image(resolution=RESOLUTION).original.convert("L")
 
 

@@ -59,6 +59,7 @@ from kehoach.pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is
     page_margins_of,
 )
 from kehoach.pipeline.ingest.syllables import vietnamese_ratio
+from kehoach.pipeline.limits import Limits, check_pages, check_render
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.page import Page
 from pdfplumber.table import Table
@@ -247,12 +248,15 @@ def _ocr_page(page: Page, path: Path) -> PageContent:
 # --------------------------------------------------------------------------- entry point
 
 
-def read_pdf(path: Path, data: bytes) -> ParsedDocument:
-    """Read a PDF (text layer, OCR where needed); raise an :class:`IngestError` subclass on bad files."""
+def read_pdf(path: Path, data: bytes, *, max_pages: int | None = None) -> ParsedDocument:
+    """Read a PDF (text layer, OCR where needed); raise an :class:`IngestError` subclass on bad files.
+
+    A PDF of more than ``max_pages`` pages is refused from its page count, before any page is parsed.
+    """
     from kehoach.pipeline.ingest import source_info
 
     warnings: list[str] = []
-    pages = _read_pages(path, data, warnings)
+    pages = _read_pages(path, data, warnings, max_pages)
     if not any(page.items for page in pages):
         raise EmptyDocumentError(path, "the PDF has no text (blank pages)")
 
@@ -285,7 +289,7 @@ PDFIUM_STATS: Counter[str] = Counter()
 """Pages read from pdfium's characters ('pdfium') and by pdfminer ('pdfminer'): how often the fallback runs."""
 
 
-def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageContent]:
+def _read_pages(path: Path, data: bytes, warnings: list[str], max_pages: int | None = None) -> list[PageContent]:
     """Every page's lines and tables: pdfium's characters, pdfminer's for what pdfium cannot give.
 
     The whole file goes to pdfminer when pdfium cannot open it (pdfminer's
@@ -302,11 +306,12 @@ def _read_pages(path: Path, data: bytes, warnings: list[str]) -> list[PageConten
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise _translate(path, exc) from exc
-        return _read_pages_pdfminer(path, data, warnings)
+        return _read_pages_pdfminer(path, data, warnings, max_pages)
     try:
         if not pdfium_raw.FPDF_DocumentHasValidCrossReferenceTable(document.raw):
-            return _read_pages_pdfminer(path, data, warnings)
+            return _read_pages_pdfminer(path, data, warnings, max_pages)
         count = len(document)
+        check_pages(path, count, Limits(max_pages=max_pages))
         descents = font_descents(data)
         if not count:
             raise EmptyDocumentError(path, "the PDF has no pages")
@@ -361,6 +366,7 @@ def render_page(document: Any, index: int) -> Image.Image:
     """
     page = document[index]
     try:
+        check_render(index + 1, *page.get_size(), ocr.RESOLUTION)
         bitmap = page.render(
             scale=ocr.RESOLUTION / 72,
             no_smoothtext=True,
@@ -373,13 +379,16 @@ def render_page(document: Any, index: int) -> Image.Image:
         page.close()
 
 
-def _read_pages_pdfminer(path: Path, data: bytes, warnings: list[str]) -> list[PageContent]:
+def _read_pages_pdfminer(
+    path: Path, data: bytes, warnings: list[str], max_pages: int | None = None
+) -> list[PageContent]:
     """The old reader: pdfplumber's pdfminer page objects for every page."""
     with _open(path, data) as pdf:
         try:
             page_objects = list(pdf.pages)
         except Exception as exc:
             raise _translate(path, exc) from exc
+        check_pages(path, len(page_objects), Limits(max_pages=max_pages))
         if not page_objects:
             raise EmptyDocumentError(path, "the PDF has no pages")
         pages: list[PageContent] = []
