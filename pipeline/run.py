@@ -157,12 +157,19 @@ def ingest_files(
     on_progress: Callable[[int, int], None] | None = None,
     unreadable: Iterable[tuple[Path, str]] = (),
     limits: Limits = DEFAULT_LIMITS,
+    scheduler: str | None = None,
 ) -> BatchSummary:
     """Ingest ``files`` into the database behind ``engine`` (schema upgraded first).
 
     ``unreadable`` (folder, reason) pairs from the walk become failures too, so a folder left out is a row.
     ``limits`` bound what one file may cost (see :mod:`kehoach.pipeline.limits`).
+    ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) runs hashing and extraction on Dask workers instead.
     """
+    if scheduler:  # files may then also be fsspec URLs; see kehoach.pipeline.dask_pool
+        from kehoach.pipeline.dask_pool import ingest_distributed
+
+        return ingest_distributed(engine, files, scheduler=scheduler, args=args, on_progress=on_progress,
+                                  unreadable=unreadable, limits=limits)  # fmt: skip
     began = time.perf_counter()
     files = list(files)
     upgrade(engine)

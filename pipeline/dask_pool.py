@@ -1,0 +1,322 @@
+"""Batch ingest on a Dask cluster: ``kehoach ingest PATH… --scheduler tcp://HOST:8786`` (or ``local:N``).
+
+Each file costs two small tasks on the workers: one hashes it, and if the
+database does not hold those bytes yet, one reads and extracts it
+(:mod:`kehoach.pipeline.dask_tasks`).  The client never reads a document:
+it lists fsspec folders, looks the hashes up in the database in chunks, and
+writes each returned :class:`~kehoach.models.document.Extraction` through the
+same ``store()`` as a local run, one transaction per document, as results
+arrive (``as_completed``, a bounded number of tasks in flight, so memory
+stays flat however long the batch).  Why the client writes rather than the
+workers, with the measurements, is in the README ("Scaling out with Dask").
+
+Faults: a worker that dies mid-task (``kill -9``) is replaced by its nanny
+and Dask runs the task again elsewhere; after ``ALLOWED_FAILURES`` such
+deaths the file is recorded as failed instead of retried forever.  A file
+that hangs or crashes the extraction is stopped by the worker's own
+extraction process (a per-document time limit) and becomes one
+``ingest_errors`` row.  A client killed mid-run leaves every document either
+fully written or absent: the rerun skips the stored hashes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from kehoach.pipeline.errors import KehoachError
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits
+from kehoach.pipeline.pool import ocr_processes_per_worker
+from kehoach.pipeline.run import (
+    HASH_LOOKUP_CHUNK,
+    BatchSummary,
+    Failure,
+    record_error,
+    start_run,
+    store,
+    stored_hashes,
+)
+from kehoach.pipeline.store import canonical_path
+from sqlalchemy import Engine
+
+SCHEDULER_VARIABLE = "KEHOACH_SCHEDULER"
+PLUGIN_NAME = "kehoach-extractors"
+ALLOWED_FAILURES = 2
+"""Worker deaths a task may cause before its file is recorded as failed (Dask's ``allowed-failures``)."""
+EXTRACTIONS_PER_WORKER = 2
+"""Extraction tasks in flight per worker: one running, one queued, so no worker waits on the client."""
+HASHES_PER_WORKER = 4
+"""Hash tasks in flight per worker (cheap: one read of the file)."""
+CONNECT_SECONDS = 30
+DASK_SETTINGS = {
+    # the worker's own extraction process (dask_tasks.ExtractorPlugin) needs a non-daemonic worker
+    "distributed.worker.daemon": False,
+    "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+    # a worker killed mid-task is reported at once, not after the default 5-minute TTL
+    "distributed.scheduler.worker-ttl": "60s",
+}
+"""Applied to a ``local:N`` cluster; a remote cluster's operator sets the same (README, "Scaling out")."""
+_LOCAL = re.compile(r"^local:(\d+)$")
+_REMOTE = re.compile(r"^(tcp|tls)://\S+$")
+
+
+def is_url(source: str) -> bool:
+    """An fsspec URL (``s3://``, ``file://``, …) rather than a plain path."""
+    return "://" in source
+
+
+class SchedulerError(KehoachError):
+    """A ``--scheduler`` that is malformed or cannot be reached."""
+
+
+def check_scheduler(spec: str) -> str:
+    """``spec`` stripped, or :class:`SchedulerError` naming the two accepted forms."""
+    spec = spec.strip()
+    local = _LOCAL.match(spec)
+    if (local and int(local.group(1)) >= 1) or _REMOTE.match(spec):
+        return spec
+    raise SchedulerError(f"--scheduler {spec!r}: expected tcp://HOST:PORT (a running Dask scheduler) or local:N")
+
+
+@contextlib.contextmanager
+def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[object]:
+    """A ``distributed.Client`` on ``spec`` whose workers carry the extraction plugin; closed on exit.
+
+    ``local:N`` starts a LocalCluster of N single-threaded worker processes on 127.0.0.1 with no
+    dashboard (nothing listens beyond this machine, nothing is fetched).
+    """
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise SchedulerError("--scheduler needs Dask: pip install 'kehoach[dask]'") from exc
+    from kehoach.pipeline.dask_tasks import ExtractorPlugin
+
+    spec = check_scheduler(spec)
+    local = _LOCAL.match(spec)
+    with dask.config.set(DASK_SETTINGS), contextlib.ExitStack() as stack:
+        try:
+            if local:
+                workers = int(local.group(1))
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
+                )
+                client = stack.enter_context(Client(cluster))
+                ocr = ocr_processes_per_worker(workers)
+            else:
+                client = stack.enter_context(Client(spec, timeout=CONNECT_SECONDS))
+                ocr = None
+        except OSError as exc:  # includes asyncio/Dask connection timeouts
+            raise SchedulerError(f"cannot reach the Dask scheduler at {spec} ({exc})") from exc
+        plugin = ExtractorPlugin(limits, ocr)
+        client.register_plugin(plugin, name=PLUGIN_NAME)
+        if local:
+            client.wait_for_workers(int(local.group(1)), timeout=CONNECT_SECONDS)
+        yield client
+
+
+def expand_sources(sources: Iterable[str | Path]) -> tuple[list[str], list[tuple[str, str]]]:
+    """(sources to ingest, (source, reason) of URLs that cannot be listed): an fsspec folder or glob
+    becomes the document-like files under it, a local path its canonical form.
+
+    Listing happens on the client (names only); the bytes are read by the workers.
+    """
+    from kehoach.pipeline.discover import is_candidate
+
+    found: list[str] = []
+    unreadable: list[tuple[str, str]] = []
+    for raw in sources:
+        source = str(raw)
+        if not is_url(source):
+            found.append(canonical_path(source))
+            continue
+        try:
+            found.extend(_list_url(source, is_candidate))
+        except (OSError, ValueError, ImportError) as exc:
+            unreadable.append((source, f"cannot be listed ({type(exc).__name__}: {exc})"))
+    return list(dict.fromkeys(found)), unreadable
+
+
+def _list_url(url: str, is_candidate: Callable[[Path], bool]) -> list[str]:
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    if fs.isdir(path):
+        names = [name for name in sorted(fs.find(path)) if is_candidate(Path(name))]
+    elif any(char in path for char in "*?["):
+        names = [name for name in sorted(fs.glob(path)) if fs.isfile(name) and is_candidate(Path(name))]
+    else:
+        return [url]  # one file, taken as named (its bytes decide what it is)
+    return [fs.unstrip_protocol(name) for name in names]
+
+
+class _Batch:
+    """The client's side of one distributed run: what is hashed, looked up, extracted, stored."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: object,
+        summary: BatchSummary,
+        on_progress: Callable[[int, int], None] | None,
+        limits: Limits,
+    ) -> None:
+        from distributed import as_completed
+
+        self.engine, self.client, self.summary, self.limits = engine, client, summary, limits
+        self.on_progress, self.done = on_progress, 0
+        workers = max(1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
+        self.extract_window, self.hash_window = EXTRACTIONS_PER_WORKER * workers, HASHES_PER_WORKER * workers
+        self.to_hash: deque[str] = deque()
+        self.to_look_up: list[tuple[str, str]] = []
+        self.to_extract: deque[str] = deque()
+        self.sha256: dict[str, str] = {}  # of the files being extracted (freed as each is stored)
+        self.queued: set[str] = set()
+        self.kind: dict[str, tuple[str, str]] = {}  # future key -> ("hash" | "extract", source)
+        self.running = as_completed()
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.on_progress:
+            self.on_progress(self.done, self.summary.files)
+
+    def fail(self, path: str, sha256: str | None, error_class: str, message: str) -> None:
+        failure = Failure(path, sha256, error_class, message)
+        self.summary.failures.append(failure)
+        record_error(self.engine, self.summary.run_id, failure)
+
+    def run(self, sources: list[str]) -> None:
+        self.to_hash.extend(sources)
+        self._top_up()
+        while self.kind:
+            future = next(self.running)
+            kind, source = self.kind.pop(future.key)
+            if kind == "hash":
+                self._hashed(future, source)
+            else:
+                self._extracted(future, source)
+            future.release()
+            self._top_up()
+
+    def _submit(self, kind: str, source: str) -> None:
+        from kehoach.pipeline import dask_tasks
+
+        function = dask_tasks.hash_source if kind == "hash" else dask_tasks.extract_source
+        key = f"kehoach-{kind}-{uuid.uuid4().hex}"
+        priority = 1 if kind == "extract" else 0  # a worker extracts what was looked up before hashing more
+        future = self.client.submit(function, source, self.limits, key=key, priority=priority)  # type: ignore[attr-defined]
+        self.kind[key] = (kind, source)
+        self.running.add(future)
+
+    def _in_flight(self, kind: str) -> int:
+        return sum(1 for k, _ in self.kind.values() if k == kind)
+
+    def _top_up(self) -> None:
+        """Keep the windows full; look hashes up in chunks, or at once when extraction would starve."""
+        extracting, hashing = self._in_flight("extract"), self._in_flight("hash")
+        starving = len(self.to_extract) < self.extract_window - extracting
+        if self.to_look_up and (len(self.to_look_up) >= HASH_LOOKUP_CHUNK or starving or not hashing):
+            self._look_up()
+        while self.to_extract and extracting < self.extract_window:
+            self._submit("extract", self.to_extract.popleft())
+            extracting += 1
+        backlog = len(self.to_extract) + len(self.to_look_up)
+        while self.to_hash and hashing < self.hash_window and backlog < HASH_LOOKUP_CHUNK:
+            self._submit("hash", self.to_hash.popleft())
+            hashing += 1
+
+    def _look_up(self) -> None:
+        stored = stored_hashes(self.engine, [sha256 for _, sha256 in self.to_look_up])
+        for source, sha256 in self.to_look_up:
+            if sha256 in stored or sha256 in self.queued:
+                self.summary.unchanged += 1
+                self.advance()
+            else:
+                self.queued.add(sha256)
+                self.sha256[source] = sha256
+                self.to_extract.append(source)
+        self.to_look_up.clear()
+
+    def _hashed(self, future: object, source: str) -> None:
+        try:
+            _, sha256, error_class, reason = future.result()  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - KilledWorker and the like: this file failed, the batch goes on
+            sha256, error_class, reason = None, "WorkerCrashed", _task_failure(exc)
+        if sha256 is None:
+            self.fail(source, None, error_class or "IngestError", reason or "cannot be read")
+            self.advance()
+        else:
+            self.to_look_up.append((source, sha256))
+
+    def _extracted(self, future: object, source: str) -> None:
+        sha256 = self.sha256.pop(source, None)
+        try:
+            _, extraction, error_class, message = future.result()  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - see _hashed
+            extraction, error_class, message = None, "WorkerCrashed", _task_failure(exc)
+        if extraction is None:
+            self.fail(source, sha256, error_class or "Error", message or "")
+        else:
+            try:
+                self.summary.count(store(self.engine, extraction, source))
+                self.summary.pages += extraction.source.pages or 0
+            except Exception as exc:  # noqa: BLE001 - the document is rolled back; the batch goes on
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                self.fail(source, extraction.source.sha256, type(exc).__name__, first)
+        self.advance()
+
+
+def _task_failure(exc: BaseException) -> str:
+    from distributed import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        return f"a Dask worker died {ALLOWED_FAILURES + 1} times running this file"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def ingest_distributed(
+    engine: Engine,
+    sources: Iterable[str | Path],
+    *,
+    scheduler: str,
+    args: dict | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    unreadable: Iterable[tuple[Path | str, str]] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> BatchSummary:
+    """Ingest ``sources`` (paths the workers see, or fsspec URLs) on the Dask cluster ``scheduler``.
+
+    The same contract as :func:`kehoach.pipeline.run.ingest_files`: schema upgraded first, one
+    ``ingest_runs`` row, one transaction per document, a failure per ``ingest_errors`` row.
+    """
+    from kehoach.pipeline.db import upgrade
+    from kehoach.pipeline.run import finish_run
+
+    began = time.perf_counter()
+    scheduler = check_scheduler(scheduler)
+    keys, unlisted = expand_sources(sources)
+    upgrade(engine)
+    database = engine.url.render_as_string(hide_password=True)
+    run_id = start_run(engine, {"db": database, "scheduler": scheduler, **(args or {})})
+    summary = BatchSummary(run_id=run_id, files=len(keys))
+    with connect(scheduler, limits=limits) as client:
+        batch = _Batch(engine, client, summary, on_progress, limits)
+        for folder, reason in [*unreadable, *unlisted]:
+            batch.fail(str(folder), None, "IngestError", reason)
+        batch.run(keys)
+    summary.seconds = time.perf_counter() - began
+    finish_run(engine, summary)
+    return summary

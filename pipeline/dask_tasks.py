@@ -1,0 +1,127 @@
+"""What a Dask worker runs for ``ingest --scheduler``: hash a source, read and extract it.
+
+Sources are local paths on storage every worker mounts, or fsspec URLs
+(``file://``, ``s3://…``, ``gs://…``); the worker that extracts a file
+opens it itself, so no document's bytes pass through the client.
+
+A worker keeps one extraction process of its own (a Pebble pool of one,
+started once by :class:`ExtractorPlugin` with the readers and extractors
+imported), not one per task, and runs each document there under a time
+limit: a file that hangs is stopped at the limit and a file that crashes the
+process (segfault, out of memory) costs that process only.  Both come back as
+a failure for that one file, on the first attempt, instead of killing the Dask
+worker, which Dask would count against every task it held and retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from distributed import WorkerPlugin
+from kehoach.pipeline.dask_pool import PLUGIN_NAME, is_url
+from kehoach.pipeline.errors import IngestError
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable
+from kehoach.pipeline.pool import TASKS_PER_WORKER, WORKER_PRELOAD, WorkResult, extract_file, init_worker
+from kehoach.pipeline.pool import _outcome as outcome
+
+
+def hash_source(source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None, str | None, str | None]:
+    """(source, sha256, None, None), or (source, None, error class, reason) when it may not or cannot be
+    read; runs on a worker.  A local path is checked first (a FIFO or ``/dev/zero`` would block the read)."""
+    import fsspec
+
+    digest = hashlib.sha256()
+    try:
+        if not is_url(source) or source.startswith("file://"):
+            check_readable(Path(source.removeprefix("file://")), limits)
+        with fsspec.open(source, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except IngestError as exc:
+        return source, None, type(exc).__name__, exc.reason
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return source, None, "IngestError", f"cannot be read ({reason})"
+    return source, digest.hexdigest(), None, None
+
+
+def _extract_in_child(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
+    """Runs in the extraction process: a URL is copied to a local temporary file the readers can open."""
+    if not is_url(source) or source.startswith("file://"):
+        path = source.removeprefix("file://")
+        _, extraction, error_class, message = extract_file(path, limits)
+        return source, extraction, error_class, message
+    import fsspec
+
+    suffix = PurePosixPath(source.split("?", 1)[0]).suffix
+    with tempfile.TemporaryDirectory(prefix="kehoach-dask-") as folder:
+        local = os.path.join(folder, "document" + suffix)
+        try:
+            with fsspec.open(source, "rb") as remote, open(local, "wb") as handle:
+                for chunk in iter(lambda: remote.read(1 << 20), b""):
+                    handle.write(chunk)
+        except (OSError, ValueError) as exc:
+            return source, None, "IngestError", f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        _, extraction, error_class, message = extract_file(local, limits)
+    if extraction is not None:
+        extraction.source.path = source
+    return source, extraction, error_class, message
+
+
+class ExtractorPlugin(WorkerPlugin):
+    """Dask worker plugin: one extraction process per worker, with the extractors loaded, for its lifetime.
+
+    ``limits`` bound each document (``max_seconds`` is enforced here, by stopping the process);
+    ``ocr_processes`` caps the Tesseract processes of one document (``None``: the worker's
+    ``KEHOACH_OCR_WORKERS``, else its CPU count).
+    """
+
+    name = PLUGIN_NAME
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, ocr_processes: int | None = None) -> None:
+        self.limits = limits
+        self.ocr_processes = ocr_processes
+        self.pool = None
+
+    def setup(self, worker: object = None) -> None:
+        """Start the extraction process (it dies with this worker, see ``pool.die_with_parent``).
+
+        A daemonic worker (Dask's default for workers it did not start here) may have no children: it
+        then extracts in its own thread, without the time limit (``DASK_DISTRIBUTED__WORKER__DAEMON=False``).
+        """
+        import pebble
+
+        if multiprocessing.current_process().daemon:
+            return
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(WORKER_PRELOAD)
+        self.pool = pebble.ProcessPool(
+            max_workers=1,
+            max_tasks=TASKS_PER_WORKER,
+            initializer=init_worker,
+            initargs=(self.ocr_processes, os.getpid()),
+            context=context,
+        )
+
+    def teardown(self, worker: object = None) -> None:
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool.join()
+
+    def extract(self, source: str) -> WorkResult:
+        if self.pool is None:
+            return _extract_in_child(source, self.limits)
+        future = self.pool.schedule(_extract_in_child, args=(source, self.limits), timeout=self.limits.max_seconds)
+        return outcome(future, source, self.limits)
+
+
+def extract_source(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
+    """Read and extract one source on this worker, in the plugin's extraction process; never raises."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(PLUGIN_NAME)
+    return plugin.extract(source) if plugin is not None else _extract_in_child(source, limits)
