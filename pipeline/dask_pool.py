@@ -84,6 +84,17 @@ def check_scheduler(spec: str) -> str:
     raise SchedulerError(f"--scheduler {spec!r}: expected tcp://HOST:PORT (a running Dask scheduler) or local:N")
 
 
+def scheduler_problem(scheduler: str | None, urls: list[str]) -> str | None:
+    """What is wrong with ``ingest``'s ``--scheduler`` and URL inputs, as one line, or None."""
+    if not scheduler:
+        return f"{urls[0]}: URLs are read by Dask workers: add --scheduler local:N or tcp://HOST:8786" if urls else None
+    try:
+        check_scheduler(scheduler)
+    except SchedulerError as exc:
+        return str(exc)
+    return None
+
+
 @contextlib.contextmanager
 def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[object]:
     """A ``distributed.Client`` on ``spec`` whose workers carry the extraction plugin; closed on exit.

@@ -49,6 +49,8 @@ class Discovery:
     """Paths named on the command line that do not exist."""
     unreadable: list[tuple[Path, str]] = field(default_factory=list)
     """(path, reason) for every folder the walk could not list and every path that is no regular file."""
+    urls: list[str] = field(default_factory=list)
+    """fsspec URLs (``s3://…``, ``file://…``), kept as given: Dask workers list and read them (``--scheduler``)."""
 
 
 def _walk(folder: Path, unreadable: list[tuple[Path, str]]) -> list[Path]:
@@ -80,7 +82,9 @@ def discover_all(paths: Iterable[str | Path]) -> Discovery:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        if "://" in str(raw):
+            found.urls.append(str(raw))
+        elif not path.exists():
             found.missing.append(path)
         elif path.is_dir():
             files.extend(_walk(path, found.unreadable))
