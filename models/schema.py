@@ -41,6 +41,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -58,6 +59,7 @@ PRECISIONS = ("year", "month", "day")
 ROLES = ("lead", "coordinating")
 
 TABLES = (
+    "plans",
     "documents",
     "sections",
     "tasks",
@@ -71,8 +73,12 @@ TABLES = (
     "legal_references",
     "ingest_runs",
     "ingest_errors",
+    "corrections",
 )
-VIEWS = ("v_tasks", "v_targets", "v_timeline")
+VIEWS = ("v_tasks", "v_targets", "v_timeline", "v_tasks_all", "v_targets_all", "v_documents")
+CORRECTION_FIELDS = ("lead", "coordinating", "start", "due", "not_task", "new_task", "target")
+CORRECTION_STATUSES = ("matched", "unmatched")
+RUN_STATUSES = ("running", "finished", "interrupted")
 
 _SPACES = re.compile(r"\s+")
 _NUMBER_NOISE = re.compile(r"\s+")
@@ -138,6 +144,14 @@ class Document(Base):
     pipeline_version: Mapped[str] = mapped_column(String(40))
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     content: Mapped[str] = mapped_column(Text)
+    plan_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The plan this file is a rendering of: ``kehoach.pipeline.plans`` assigns it in the write transaction
+    and keeps it valid (no foreign key, so SQLite can drop the column in place on downgrade)."""
+    rendering_rank: Mapped[int | None] = mapped_column(Integer)
+    """1 for the plan's best-read rendering (the one the views show), 2, 3 … for the others."""
+    text_signature: Mapped[list[int] | None] = mapped_column(JSON)
+    """MinHash of the folded text's word 3-shingles: how near-identical renderings are recognised."""
+    shingle_count: Mapped[int | None] = mapped_column(Integer)
 
     sections: Mapped[list[Section]] = relationship(back_populates="document", passive_deletes=True)
     tasks: Mapped[list[Task]] = relationship(back_populates="document", passive_deletes=True)
@@ -149,6 +163,41 @@ class Document(Base):
     time_expressions: Mapped[list[TimeExpressionRow]] = relationship(back_populates="document", passive_deletes=True)
 
     __table_args__ = (_precision_check("issued_precision"),)
+
+
+class Plan(Base):
+    """One plan, however many files render it (TXT, DOCX, PDF, a scan of the same signed text).
+
+    A draft and its signed version, or an amended version, are separate plans linked by
+    ``version_of_id`` (the earlier plan) and ``version_kind``; a draft whose signed version is stored
+    is hidden from the analyst views (``superseded``), an amended plan and its amendment both show.
+    """
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str | None] = mapped_column(Text)
+    number_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    issuer: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    doc_type: Mapped[str | None] = mapped_column(Text)
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    primary_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    renderings: Mapped[int] = mapped_column(Integer, default=1)
+    version_of_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"), index=True)
+    """The earlier version of this plan (its draft, or the plan it amends or revises)."""
+    version_kind: Mapped[str | None] = mapped_column(String(12))
+    """'signed' (``version_of`` is its draft), 'amendment' or 'revision'."""
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A draft whose signed version is stored: the views leave it out."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "version_kind IS NULL OR version_kind IN ('signed', 'amendment', 'revision')", name="version_kind_valid"
+        ),
+    )
 
 
 class Section(Base):
@@ -372,6 +421,10 @@ class IngestRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     replaced: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    reextracted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Stored documents extracted again (older pipeline version, or ``--force``)."""
+    status: Mapped[str] = mapped_column(String(12), default="running", server_default="finished")
+    """running | finished | interrupted (Ctrl-C): a run row says how its batch ended."""
 
 
 class IngestErrorRow(Base):
@@ -384,6 +437,48 @@ class IngestErrorRow(Base):
     error_class: Mapped[str] = mapped_column(String(120))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Correction(Base):
+    """An analyst's fix of one extracted fact; the views apply the active ones (``kehoach.pipeline.corrections``).
+
+    The anchor (span and text of the corrected task or target) is what re-attaches the correction to
+    the new row when the document is extracted again; one that no longer matches is ``unmatched``.
+    ``value_*`` hold ``new_value`` in the form the views read on both dialects (names joined with
+    "; ", the date columns tasks use), so no view parses JSON for tasks.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("targets.id", ondelete="SET NULL"), index=True)
+    field: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[object | None] = mapped_column(JSON)
+    new_value: Mapped[object | None] = mapped_column(JSON)
+    span_start: Mapped[int | None]
+    span_end: Mapped[int | None]
+    anchor_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    author: Mapped[str | None] = mapped_column(Text)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(10), default="matched")
+    value_text: Mapped[str | None] = mapped_column(Text)
+    value_extra: Mapped[str | None] = mapped_column(Text)
+    """For a lead correction: the successors of the corrected agencies, joined like ``lead_successors``."""
+    value_on: Mapped[date | None] = mapped_column(Date)
+    value_precision: Mapped[str | None] = mapped_column(String(5))
+    value_iso: Mapped[str | None] = mapped_column(String(10))
+    value_last_day: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint(
+            "field IN ('lead', 'coordinating', 'start', 'due', 'not_task', 'new_task', 'target')", name="field_valid"
+        ),
+        CheckConstraint("status IN ('matched', 'unmatched')", name="status_valid"),
+        _precision_check("value_precision"),
+    )
 
 
 Index("ix_task_agencies_agency_id_role", TaskAgency.agency_id, TaskAgency.role)
