@@ -1,4 +1,4 @@
-"""Tasks across plans on one time axis, filtered by agency and period, and drawn as a Gantt chart.
+"""Tasks across plans on one time axis, filtered by agency and period (the charts are in ``timeline_plot``).
 
 Agency filters follow the 2025 reorganisation both ways: asking for "Sở Tài
 chính" also finds tasks given to its predecessor "Sở Kế hoạch và Đầu tư"
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -39,7 +37,6 @@ TIMELINE_COLUMNS = [
 ]
 TABLE_COLUMNS = ["task_id", "plan", "section", "due_text", "lead", "coordinating", "text"]
 """The terminal table shows these, texts shortened; csv/json carry every column of TIMELINE_COLUMNS."""
-MAX_PLOTTED_TASKS = 400
 
 
 class TimelineError(Exception):
@@ -168,55 +165,8 @@ def for_terminal(frame: pd.DataFrame, width: int = 90) -> pd.DataFrame:
     return view
 
 
-def first_lead(lead: object) -> str:
-    return str(lead).split("; ")[0] if isinstance(lead, str) and lead else "(no lead)"
-
-
 def plot_gantt(frame: pd.DataFrame, path: Path, *, title: str = "Tasks by due date") -> int:
-    """Save the Gantt chart of ``frame`` to ``path`` (PNG); return the number of tasks drawn."""
-    figure, drawn = gantt_figure(frame, title=title)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110, bbox_inches="tight")  # "tight" keeps long labels and the outside legend
-    return drawn
+    """The chart ``path`` asks for (PNG, or interactive HTML for ``.html``); see ``timeline_plot.plot_timeline``."""
+    from kehoach.pipeline.timeline_plot import plot_timeline
 
-
-def gantt_figure(frame: pd.DataFrame, *, title: str = "Tasks by due date"):  # noqa: ANN201 - matplotlib Figure
-    """Dated tasks as bars (start or plan date → end of the due period), one colour per lead agency.
-
-    Returns (figure, tasks drawn).  Uses the Agg canvas directly: no display,
-    no global pyplot state, safe in worker processes, CI and notebooks.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
-    dated = frame[frame["due_on"].notna()].head(MAX_PLOTTED_TASKS)
-    dated = dated.sort_values(["plan_issued_on", "plan", "due_on"], na_position="last")
-    leads = [first_lead(v) for v in dated["lead"]]
-    ranking = pd.Series(leads).value_counts().index.tolist() if leads else []
-    shown = ranking[:12]
-    palette = [f"C{i}" for i in range(10)] + ["tab:olive", "tab:cyan"]
-    colour = {name: palette[i] for i, name in enumerate(shown)}
-    figure = Figure(figsize=(13, max(3.0, 0.22 * len(dated) + 1.8)))
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    labels: list[str] = []
-    for y, (row, lead) in enumerate(zip(dated.itertuples(index=False), leads, strict=True)):
-        end: date = row.due_last_day or row.due_on
-        start: date | None = row.start_on
-        if start is None or start > end:
-            plan_date: date | None = row.plan_issued_on
-            start = plan_date if plan_date is not None and plan_date <= end else end - timedelta(days=30)
-        axes.barh(y, (end - start).days + 1, left=start, color=colour.get(lead, "lightgray"), height=0.7)
-        text = " ".join(str(row.text).split())
-        labels.append(f"{str(row.plan)[:22]} · {text[:48]}{'…' if len(text) > 48 else ''}")
-    axes.set_yticks(range(len(labels)), labels, fontsize=7)
-    axes.invert_yaxis()
-    axes.set_title(title)
-    axes.grid(axis="x", alpha=0.3)
-    handles = [Patch(color=colour[name], label=name) for name in shown]
-    if len(ranking) > len(shown):
-        handles.append(Patch(color="lightgray", label="other agencies"))
-    if handles:
-        axes.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Lead agency")
-    return figure, len(dated)
+    return plot_timeline(frame, path, title=title)

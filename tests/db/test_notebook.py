@@ -32,3 +32,13 @@ def test_notebook_runs_on_sample_database(tmp_path: Path, monkeypatch: pytest.Mo
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "AGENCY" in html and "DATE" in html  # the displaCy view shows both kinds of mention
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the Gantt chart
+    # The interactive chart: plotly's own output, each bar with its hover text (task, lead, due date).
+    plotly = [
+        o["data"]["application/vnd.plotly.v1+json"]
+        for o in outputs
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    ]
+    assert plotly, "the notebook shows the interactive timeline"
+    hover = [entry for trace in plotly[0]["data"] for entry in trace["customdata"]]
+    assert hover and all(len(entry) == 5 and entry[0] and entry[1] for entry in hover)
+    assert "Lead:" in plotly[0]["data"][0]["hovertemplate"]
