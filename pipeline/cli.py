@@ -18,6 +18,7 @@ from kehoach.pipeline.errors import (
     EXIT_OK,
     KehoachError,
 )
+from kehoach.pipeline.review.cli import review_app
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 """``-h`` as well as ``--help``, on every command (click passes it down to subcommands)."""
@@ -191,6 +192,7 @@ def output_names(files: list[Path], out: Path) -> dict[Path, Path]:
 
 
 analyst_cli.register(app)
+app.add_typer(review_app, name="review")  # kehoach review, review export-gold (helper R)
 
 
 @app.command("debug-page")

@@ -1,0 +1,191 @@
+"""The review web app: FastAPI routes over the database, pages rendered by Jinja2 on the server.
+
+Reads go through a read-only engine (SQLite ``mode=ro``; PostgreSQL
+read-only transactions), so a page can never write and never waits for an
+ingest that holds SQLite's write lock.  Writes go through
+:mod:`kehoach.pipeline.corrections`, one transaction per form: a correction
+that the data layer refuses (a date it cannot read, an unknown task) comes
+back to the page as one line of error, and nothing is written.  With
+``read_only`` there is no writing engine at all: the forms are not drawn
+and every POST answers 403.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from kehoach.pipeline.db import DatabaseError, make_engine, schema_is_current, session_scope, upgrade
+from kehoach.pipeline.review import data
+from kehoach.pipeline.review.page_image import PageUnavailable, page_png
+from kehoach.pipeline.review.security import CSRF_FIELD, csrf_ok, csrf_token, make_guard
+from kehoach.pipeline.review.spans import render
+from sqlalchemy import Engine
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one server runs: which database, whether it writes, who signs the corrections."""
+
+    url: str
+    read_only: bool = False
+    token: str | None = None
+    loopback_only: bool = True
+    author: str | None = None
+
+
+def show_number(value: float | None) -> str:
+    """30.0 → "30", 2.5 → "2.5", None → "" (what a form field should hold)."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def show_value(value: object) -> str:
+    """A correction's old or new value as one line."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={show_value(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _engines(settings: Settings) -> tuple[Engine, Engine | None]:
+    writer = None if settings.read_only else make_engine(settings.url)
+    if writer is not None and not schema_is_current(writer):
+        upgrade(writer)
+    reader = make_engine(settings.url, read_only=True)
+    if writer is None and not schema_is_current(reader):
+        raise DatabaseError("the database schema is out of date: run kehoach db upgrade (or serve without --read-only)")
+    return reader, writer
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The ASGI app for ``settings`` (the database is opened, and upgraded if writable, here)."""
+    reader, writer = _engines(settings)
+    app = FastAPI(title="kehoach review", docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(read_only=settings.read_only, csrf_field=CSRF_FIELD)
+    templates.env.filters.update(num=show_number, show=show_value)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.middleware("http")(make_guard(settings.token, loopback_only=settings.loopback_only))
+
+    @app.middleware("http")
+    async def server_timing(request: Request, call_next):  # noqa: ANN001, ANN202 - Starlette callback types
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        return response
+
+    def page(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+        context = {**context, "csrf": csrf_token(request)}
+        return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+    @app.get("/", response_class=HTMLResponse)
+    def plans(request: Request, q: str = "", issuer: str = "", doc_type: str = "", year: str = "", lead: str = ""):
+        filters = data.PlanFilters(q=q, issuer=issuer, doc_type=doc_type, year=year, lead=lead)
+        with session_scope(reader) as session:
+            rows = data.plan_rows(session)
+        shown = [row for row in rows if filters.keep(row)]
+        return page(
+            request,
+            "plans.html",
+            {"rows": shown, "total": len(rows), "filters": filters, "facets": data.facet_values(rows)},
+        )
+
+    @app.get("/plans/{document_id}", response_class=HTMLResponse)
+    def plan(request: Request, document_id: int, error: str = ""):
+        with session_scope(reader) as session:
+            found = data.plan_page(session, document_id)
+            agencies = [] if settings.read_only else data.agency_names(session)
+        if found is None:
+            raise HTTPException(404, f"no document {document_id}")
+        link = f"/plans/{document_id}/page/{{page}}.png" if found.has_page_images else None
+        return page(
+            request,
+            "plan.html",
+            {
+                "p": found,
+                "d": found.document,
+                "text_html": render(found.document["content"], found.spans, page_link=link),
+                "agencies": agencies,
+                "error": error,
+            },
+        )
+
+    @app.get("/plans/{document_id}/page/{number}.png")
+    def page_image(document_id: int, number: int) -> Response:
+        with session_scope(reader) as session:
+            found = data.plan_page_source(session, document_id)
+        if found is None:
+            raise HTTPException(404, f"no document {document_id}")
+        try:
+            png = page_png(found["source_path"], found["sha256"], number)
+        except PageUnavailable as exc:
+            raise HTTPException(404, str(exc)) from exc
+        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+    async def write(request: Request, document_id: int, anchor: str, change) -> RedirectResponse:  # noqa: ANN001
+        """Run ``change(session, form)`` in one transaction and go back to the plan page."""
+        if writer is None:
+            raise HTTPException(403, "this server is read-only")
+        form = await request.form()
+        if not csrf_ok(request, str(form.get(CSRF_FIELD) or "")):
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+        target = f"/plans/{document_id}"
+        try:
+            with session_scope(writer) as session:
+                result = change(session, form)
+        except ValueError as exc:
+            return RedirectResponse(f"{target}?error={quote(str(exc))}#{anchor}", 303)
+        return RedirectResponse(f"{target}#{result or anchor}", 303)
+
+    from kehoach.pipeline.review import forms
+
+    @app.post("/plans/{document_id}/tasks/{task_id}")
+    async def correct_task(request: Request, document_id: int, task_id: int) -> RedirectResponse:
+        def change(session, form):  # noqa: ANN001, ANN202
+            forms.correct_task(session, document_id, task_id, form, author=settings.author)
+
+        return await write(request, document_id, f"task-{task_id}", change)
+
+    @app.post("/plans/{document_id}/tasks")
+    async def add_task(request: Request, document_id: int) -> RedirectResponse:
+        def change(session, form):  # noqa: ANN001, ANN202
+            return f"task-{forms.add_task(session, document_id, form, author=settings.author)}"
+
+        return await write(request, document_id, "text", change)
+
+    @app.post("/plans/{document_id}/targets/{target_id}")
+    async def correct_target(request: Request, document_id: int, target_id: int) -> RedirectResponse:
+        def change(session, form):  # noqa: ANN001, ANN202
+            forms.correct_target(session, document_id, target_id, form, author=settings.author)
+
+        return await write(request, document_id, f"target-{target_id}", change)
+
+    @app.post("/plans/{document_id}/corrections/{correction_id}/undo")
+    async def undo(request: Request, document_id: int, correction_id: int) -> RedirectResponse:
+        def change(session, form):  # noqa: ANN001, ANN202
+            return forms.undo(session, document_id, correction_id)
+
+        return await write(request, document_id, "corrections", change)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+        return page(request, "error.html", {"status": exc.status_code, "detail": exc.detail}, exc.status_code)
+
+    app.state.settings = settings
+    app.state.engines = (reader, writer)
+    return app

@@ -1,0 +1,183 @@
+"""The review app in a real browser: Debian's headless Chromium driven by Playwright (no browser download).
+
+A fixture starts ``kehoach review`` as a user would (a subprocess on a free
+port) on a copy of the sample database; the test opens the largest plan,
+clicks a task and sees its span highlighted, corrects a lead, reloads and
+sees it kept, sees it in ``kehoach query … v_tasks``, undoes it, adds a
+missed task by selecting its text, then exports gold and scores it.
+Screenshots land in ``tests/review/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.review.conftest import KEHOACH, RAW, ROOT, SCREENSHOTS
+
+CHROMIUM = Path(os.environ.get("KEHOACH_CHROMIUM", "/usr/bin/chromium"))
+LARGEST = "002_bd6398dc606c56db.txt"
+SCORE = ROOT / "tests" / "eval" / "score.py"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(sqlite_url: str) -> Iterator[str]:
+    """Base URL of ``kehoach review`` serving a private copy of the sample database."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [*KEHOACH, "review", "--db", sqlite_url, "--port", str(port), "--author", "browser-test"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"kehoach review did not start: {process.stderr.read().decode()}") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def page(server: str):  # noqa: ANN201 - playwright Page
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        context = browser.new_context(viewport={"width": 1500, "height": 950})
+        tab = context.new_page()
+        tab.set_default_timeout(15_000)
+        yield tab
+        browser.close()
+
+
+def _query(url: str, sql: str) -> list[dict]:
+    done = subprocess.run(
+        [*KEHOACH, "query", sql, "--db", url, "--format", "json"], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def _score(gold: Path, pred: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, str(SCORE), "--gold", str(gold), "--pred", str(pred), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["overall"]
+
+
+def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Path) -> None:
+    page.goto(server + "/")
+    page.screenshot(path=SCREENSHOTS / "plans.png", full_page=True)
+    page.fill("input[name=q]", "do thi")  # accents left out on purpose
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**/?q=do+thi*")
+    page.click("table.plans a:has-text('122/KH-UBND')")
+    page.wait_for_selector("#text")
+
+    # click a task with a lead: its span lights up and is in view
+    row = page.locator("tr.task-row", has=page.locator("td.lead:not(:empty)")).first
+    task_id = row.get_attribute("data-task")
+    lead_before = row.locator("td.lead").inner_text()
+    row.locator("a.goto").click()
+    highlighted = page.locator(f'#text [data-t~="{task_id}"].hl')
+    assert highlighted.count() > 0
+    assert page.locator("#text .tk.hl").count() == highlighted.count()
+    box = highlighted.first.bounding_box()
+    pane = page.locator(".text-pane").bounding_box()
+    assert box and pane and pane["y"] <= box["y"] <= pane["y"] + pane["height"]
+    page.screenshot(path=SCREENSHOTS / "plan-task-highlighted.png")
+
+    # correct its lead, reload, still there
+    row.locator("details.edit summary").click()
+    row.locator("input[name=lead]").first.fill("Sở Tài chính")
+    row.locator("form.task-form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    page.reload()
+    row = page.locator(f"#row-{task_id}")
+    assert row.locator("td.lead").inner_text().startswith("Sở Tài chính")
+    assert "corrected" in (row.get_attribute("class") or "")
+    page.screenshot(path=SCREENSHOTS / "plan-corrected.png")
+
+    shown = _query(sqlite_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
+    assert shown and shown[0]["lead"].startswith("Sở Tài chính") and shown[0]["corrected"] == 1
+
+    # undo it
+    page.locator("tr.correction button:has-text('Undo')").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator(f"#row-{task_id} td.lead").inner_text() == lead_before
+    shown = _query(sqlite_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
+    assert shown[0]["corrected"] == 0
+
+    # add a missed task by selecting its text: the offsets the page computes are the database's
+    document_id = int(page.url.split("/plans/")[1].split("#")[0].split("?")[0])
+    content = _query(sqlite_url, f"SELECT content FROM documents WHERE id = {document_id}")
+    lines = [line.strip() for line in content[0]["content"].splitlines() if len(line.strip()) > 60 and "'" not in line]
+    missed = lines[len(lines) // 2][:50].strip()  # any stretch of the text: the analyst decides
+    page.evaluate(
+        """(needle) => {
+            const doc = document.getElementById('text');
+            const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
+            const nodes = []; let node; while ((node = walker.nextNode())) nodes.push(node);
+            const all = nodes.map((n) => n.data).join('');
+            let at = all.indexOf(needle), end = at + needle.length, seen = 0, range = document.createRange();
+            for (const n of nodes) {
+                if (at >= seen && at <= seen + n.data.length) range.setStart(n, at - seen), at = -1;
+                if (end >= seen && end <= seen + n.data.length) { range.setEnd(n, end - seen); break; }
+                seen += n.data.length;
+            }
+            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+        }""",
+        missed,
+    )
+    page.wait_for_selector("#add-task:not([hidden])")
+    page.screenshot(path=SCREENSHOTS / "plan-selection.png")
+    page.click("#add-task button")
+    page.wait_for_load_state("load")
+    added = page.locator("tr.task-row.added")
+    assert added.count() == 1 and missed in added.inner_text()
+    start = content[0]["content"].index(missed)
+    rows = _query(sqlite_url, "SELECT text, span_start FROM v_tasks_all WHERE text = '" + missed + "'")
+    assert rows == [{"text": missed, "span_start": start}]
+
+    # a lead correction again, then gold: the extractor scores below 1 exactly where the analyst disagreed
+    row = page.locator(f"#row-{task_id}")
+    row.locator("details.edit summary").click()
+    row.locator("input[name=lead]").first.fill("Sở Tài chính")
+    row.locator("form.task-form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    gold, pred = tmp_path / "gold", tmp_path / "pred"
+    subprocess.run([*KEHOACH, "review", "export-gold", str(gold), "--db", sqlite_url], check=True, capture_output=True)
+    assert (gold / f"{LARGEST}.json").exists()
+    subprocess.run([*KEHOACH, "extract", str(RAW / LARGEST), "--out", str(pred)], check=True, capture_output=True)
+    overall = _score(gold, pred)
+    assert overall["task_p"] == 1.0 and overall["task_r"] < 1.0  # the added task is one the extractor missed
+    assert overall["lead_p"] < 1.0 and overall["lead_r"] < 1.0  # the corrected lead

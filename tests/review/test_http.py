@@ -1,0 +1,296 @@
+"""The review app over HTTP, on SQLite and PostgreSQL: pages, corrections, and what the views then show."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from kehoach.models.schema import fold
+from kehoach.pipeline.db import make_engine
+from sqlalchemy import text
+
+from tests.review.conftest import csrf_of, ingest, make_client
+
+LARGEST = "002_bd6398dc606c56db.txt"
+"""The largest sample plan (33,770 characters, 43 tasks, many 2025/2030 targets)."""
+
+
+def _one(url: str, sql: str, **params: object):  # noqa: ANN202 - a scalar
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def _rows(url: str, sql: str, **params: object) -> list:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), params).mappings())
+    finally:
+        engine.dispose()
+
+
+def _document(url: str, name: str) -> int:
+    return _one(url, "SELECT id FROM documents WHERE source_path LIKE :p", p=f"%/{name}")
+
+
+def _plan_rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-plan="(\d+)">', page)
+
+
+def test_review_plans_page_has_one_row_per_plan(client, sample_url: str) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    plans = _one(sample_url, "SELECT count(*) FROM plans")
+    documents = _one(sample_url, "SELECT count(*) FROM documents")
+    assert len(_plan_rows(page.text)) == plans < documents  # TXT, DOCX and PDF renderings folded
+
+
+def test_review_plans_counts_match_the_views(client, sample_url: str) -> None:
+    page = client.get("/").text
+    document_id = _document(sample_url, LARGEST)
+    plan_id = _one(sample_url, "SELECT plan_id FROM documents WHERE id = :d", d=document_id)
+    row = re.search(rf'<tr data-plan="{plan_id}">(.*?)</tr>', page, re.S).group(1)
+    numbers = [int(n) for n in re.findall(r'<td class="n[^"]*">(\d+)</td>', row)]
+    tasks = _one(sample_url, "SELECT count(*) FROM v_tasks WHERE plan_id = :p", p=plan_id)
+    no_lead = _one(sample_url, "SELECT count(*) FROM v_tasks WHERE plan_id = :p AND lead IS NULL", p=plan_id)
+    no_due = _one(sample_url, "SELECT count(*) FROM v_tasks WHERE plan_id = :p AND due_on IS NULL", p=plan_id)
+    assert numbers[:4] == [tasks, no_lead, no_due, 0]
+    assert tasks > 30
+
+
+@pytest.mark.parametrize("query", ["quy hoach tinh lang son", "Quy hoạch tỉnh Lạng Sơn", "QUY HOACH TINH"])
+def test_review_plans_search_ignores_accents_and_case(client, sample_url: str, query: str) -> None:
+    shown = set(_plan_rows(client.get("/", params={"q": query}).text))
+    titles = _rows(sample_url, "SELECT p.id, d.title FROM plans p JOIN documents d ON d.id = p.primary_document_id")
+    expected = {str(r["id"]) for r in titles if "quy hoach tinh" in (fold(r["title"]) or "")}
+    assert shown == expected and expected
+
+
+def test_review_plans_filters_by_year_and_lead(client, sample_url: str) -> None:
+    years = {r["y"] for r in _rows(sample_url, "SELECT issued_on AS y FROM plans WHERE issued_on IS NOT NULL")}
+    year = str(sorted(years)[0])[:4]
+    shown = _plan_rows(client.get("/", params={"year": year}).text)
+    want = _rows(
+        sample_url,
+        "SELECT p.id FROM plans p JOIN documents d ON d.id = p.primary_document_id WHERE d.issued_on >= :a"
+        " AND d.issued_on <= :b",
+        a=f"{year}-01-01",
+        b=f"{year}-12-31",
+    )
+    assert sorted(shown) == sorted(str(r["id"]) for r in want) and shown
+    led = _rows(sample_url, "SELECT DISTINCT plan_id FROM v_tasks WHERE lead LIKE :n", n="%Sở Xây dựng%")
+    shown = _plan_rows(client.get("/", params={"lead": "Sở Xây dựng"}).text)
+    assert sorted(shown) == sorted(str(r["plan_id"]) for r in led) and shown
+
+
+def test_review_plan_page_highlights_every_kind_of_span(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    page = client.get(f"/plans/{document_id}")
+    assert page.status_code == 200
+    tasks = _rows(sample_url, "SELECT id, rule FROM tasks WHERE document_id = :d", d=document_id)
+    for task in tasks:
+        assert f'id="task-{task["id"]}"' in page.text and f'id="row-{task["id"]}"' in page.text
+    for css in ("ag-lead", "ag-coord", "ag-other", "tm", "tg", "rf"):
+        assert re.search(rf'<span class="[^"]*\b{css}\b', page.text), css
+    assert "task.list_item" in page.text or "task.table_row" in page.text  # rule ids beside the tasks
+    assert float(page.headers["server-timing"].split("dur=")[1]) > 0
+
+
+def test_review_pdf_page_image_is_one_click_away(client, sample_url: str) -> None:
+    pdf = _document(sample_url, "003_3286ee62c434ea9b.pdf")
+    page = client.get(f"/plans/{pdf}").text
+    assert f'href="/plans/{pdf}/page/1.png"' in page
+    image = client.get(f"/plans/{pdf}/page/1.png")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")
+    assert client.get(f"/plans/{pdf}/page/99.png").status_code == 404
+    txt = _document(sample_url, LARGEST)
+    assert client.get(f"/plans/{txt}/page/1.png").status_code == 404
+
+
+def _first_led_task(url: str, document_id: int) -> dict:
+    return _rows(
+        url,
+        "SELECT task_id, lead, coordinating, due_text FROM v_tasks_all WHERE document_id = :d AND lead IS NOT NULL"
+        " ORDER BY span_start",
+        d=document_id,
+    )[0]
+
+
+def test_review_lead_correction_is_kept_shown_and_undone(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    page = client.get(f"/plans/{document_id}").text
+    form = _task_form(page, task, lead="Sở Tài chính")
+    answer = client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data=form)
+    assert answer.status_code == 303 and answer.headers["location"].endswith(f"#task-{task['task_id']}")
+    now = _rows(sample_url, "SELECT lead, corrected FROM v_tasks_all WHERE task_id = :t", t=task["task_id"])[0]
+    assert (now["lead"], now["corrected"]) == ("Sở Tài chính", 1)
+    assert _one(sample_url, "SELECT count(*) FROM corrections WHERE document_id = :d", d=document_id) == 1
+    page = client.get(f"/plans/{document_id}").text
+    row = re.search(rf'<tr id="row-{task["task_id"]}"(.*?)</tr>\s*(?=<tr id="row-|</tbody>)', page, re.S).group(1)
+    assert '<td class="lead">Sở Tài chính</td>' in row and "corrected" in row
+    correction = re.search(rf'action="/plans/{document_id}/corrections/(\d+)/undo"', page).group(1)
+    undo = client.post(f"/plans/{document_id}/corrections/{correction}/undo", data={"csrf": csrf_of(page)})
+    assert undo.status_code == 303
+    back = _rows(sample_url, "SELECT lead, corrected FROM v_tasks_all WHERE task_id = :t", t=task["task_id"])[0]
+    assert (back["lead"], back["corrected"]) == (task["lead"], 0)
+
+
+def _task_form(page: str, task: dict, **changes: str) -> dict:
+    form = {
+        "csrf": csrf_of(page),
+        "lead": (task["lead"] or "").split("; "),
+        "lead_was": task["lead"] or "",
+        "coordinating": (task["coordinating"] or "").split("; "),
+        "coordinating_was": task["coordinating"] or "",
+        "start": "",
+        "start_was": "",
+        "due": task["due_text"] or "",
+        "due_was": task["due_text"] or "",
+    }
+    form.update(changes)
+    return form
+
+
+def test_review_due_as_written_is_normalised(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    page = client.get(f"/plans/{document_id}").text
+    client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data=_task_form(page, task, due="Quý III/2026"))
+    now = _rows(sample_url, "SELECT due_text, due_last_day FROM v_tasks_all WHERE task_id = :t", t=task["task_id"])
+    assert now[0]["due_text"] == "2026-09" and str(now[0]["due_last_day"]) == "2026-09-30"
+    assert _one(sample_url, "SELECT count(*) FROM corrections") == 1  # only the changed field
+
+
+def test_review_bad_date_is_one_line_and_writes_nothing(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    page = client.get(f"/plans/{document_id}").text
+    answer = client.post(
+        f"/plans/{document_id}/tasks/{task['task_id']}",
+        data=_task_form(page, task, lead="Sở Tài chính", due="không rõ khi nào"),
+    )
+    assert answer.status_code == 303 and "?error=" in answer.headers["location"]
+    assert _one(sample_url, "SELECT count(*) FROM corrections") == 0  # the lead of the same form is not kept either
+    shown = client.get(answer.headers["location"].split("#")[0]).text
+    assert re.search(r'<p class="error" role="alert">[^<\n]+</p>', shown)
+
+
+def test_review_not_a_task_and_a_missed_task(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    before = _one(sample_url, "SELECT count(*) FROM v_tasks_all WHERE document_id = :d", d=document_id)
+    page = client.get(f"/plans/{document_id}").text
+    client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data={"csrf": csrf_of(page), "not_task": "1"})
+    assert _one(sample_url, "SELECT count(*) FROM v_tasks_all WHERE document_id = :d", d=document_id) == before - 1
+    page = client.get(f"/plans/{document_id}").text
+    assert re.search(rf'<tr id="row-{task["task_id"]}" class="task-row not-task', page)
+
+    content = _one(sample_url, "SELECT content FROM documents WHERE id = :d", d=document_id)
+    missed = "Sở Xây dựng"  # any stretch of the text will do; the analyst decides
+    start = content.index(missed)
+    answer = client.post(
+        f"/plans/{document_id}/tasks",
+        data={"csrf": csrf_of(page), "span_start": start, "span_end": start + len(missed), "selected": missed},
+    )
+    assert answer.status_code == 303
+    new_id = int(answer.headers["location"].rsplit("#task-", 1)[1])
+    added = _rows(sample_url, "SELECT text, span_start FROM v_tasks_all WHERE task_id = :t", t=new_id)
+    assert added == [{"text": missed, "span_start": start}]
+    wrong = client.post(
+        f"/plans/{document_id}/tasks",
+        data={"csrf": csrf_of(page), "span_start": start, "span_end": start + len(missed), "selected": "khác"},
+    )
+    assert "?error=" in wrong.headers["location"]
+
+
+def test_review_target_fix(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    target = _rows(
+        sample_url, "SELECT target_id, max_value, year FROM v_targets_all WHERE document_id = :d", d=document_id
+    )[0]
+    page = client.get(f"/plans/{document_id}").text
+    answer = client.post(
+        f"/plans/{document_id}/targets/{target['target_id']}",
+        data={"csrf": csrf_of(page), "max_value": "99,5", "max_value_was": "", "year": "2031", "year_was": ""},
+    )
+    assert answer.status_code == 303
+    now = _rows(
+        sample_url, "SELECT max_value, year, corrected FROM v_targets_all WHERE target_id = :t", t=target["target_id"]
+    )[0]
+    assert (now["max_value"], now["year"], now["corrected"]) == (99.5, 2031, 1)
+
+
+# --------------------------------------------------------------------------- safe by default
+
+
+def test_review_writes_need_the_csrf_token(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    url = f"/plans/{document_id}/tasks/{task['task_id']}"
+    client.get(f"/plans/{document_id}")
+    assert client.post(url, data={"not_task": "1"}).status_code == 403
+    assert client.post(url, data={"not_task": "1", "csrf": "forged"}).status_code == 403
+    page = client.get(f"/plans/{document_id}").text
+    cross = client.post(
+        url, data={"not_task": "1", "csrf": csrf_of(page)}, headers={"origin": "http://attacker.example"}
+    )
+    assert cross.status_code == 403
+    assert client.get(url).status_code == 405  # a write is never a GET
+    assert _one(sample_url, "SELECT count(*) FROM corrections") == 0
+
+
+def test_review_read_only_serves_without_corrections(sqlite_url: str) -> None:
+    document_id = _document(sqlite_url, LARGEST)
+    with make_client(sqlite_url, read_only=True) as client:
+        page = client.get(f"/plans/{document_id}").text
+        assert "read-only" in page and 'method="post"' not in page
+        task = _first_led_task(sqlite_url, document_id)
+        refused = client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data={"not_task": "1"})
+        assert refused.status_code == 403
+    assert _one(sqlite_url, "SELECT count(*) FROM corrections") == 0
+
+
+def test_review_token_guards_every_request(sqlite_url: str) -> None:
+    token = "t0ken-for-the-review-test"
+    with make_client(sqlite_url, token=token, loopback_only=False) as client:
+        assert client.get("/").status_code == 401
+        assert client.get("/static/review.css").status_code == 401
+        assert client.get("/", params={"token": "wrong-token-of-same-size"}).status_code == 401
+        entry = client.get("/", params={"token": token, "q": "lang son"})
+        assert entry.status_code == 303 and entry.headers["location"] == "/?q=lang+son"
+        assert client.get("/").status_code == 200  # the cookie now carries it
+    with make_client(sqlite_url, token=token, loopback_only=False) as client:
+        assert client.get("/", headers={"authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_review_loopback_server_refuses_foreign_host_names(sqlite_url: str) -> None:
+    with make_client(sqlite_url) as client:
+        assert client.get("/", headers={"host": "rebind.attacker.example"}).status_code == 400
+        assert client.get("/", headers={"host": "127.0.0.1:8000"}).status_code == 200
+        page = client.get("/")
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_review_document_text_is_escaped(sqlite_url: str, tmp_path: Path) -> None:
+    plan = tmp_path / "hostile.txt"
+    plan.write_text(
+        "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN\nKẾ HOẠCH <script>alert('kehoach')</script> <b>đậm</b>\n"
+        "1. Sở Xây dựng chủ trì rà soát <img src=x onerror=alert(1)> quy hoạch đô thị, hoàn thành trong quý III/2026.\n"
+        "2. Sở Tài chính chủ trì bố trí kinh phí thực hiện kế hoạch trong năm 2026.\n",
+        encoding="utf-8",
+    )
+    ingest(sqlite_url, plan)
+    document_id = _document(sqlite_url, "hostile.txt")
+    with make_client(sqlite_url) as client:
+        for url in (f"/plans/{document_id}", "/"):
+            page = client.get(url).text
+            assert "<script>alert" not in page and "<img src=x" not in page and "<b>đậm" not in page
+        page = client.get(f"/plans/{document_id}").text
+        assert "&lt;script&gt;alert(" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
