@@ -1,0 +1,210 @@
+"""``ingest --scheduler``: a LocalCluster of worker processes and the real PostgreSQL of the fixtures.
+
+Each run is compared row for row (:func:`tests.dask.conftest.snapshot`) with what the in-process path
+stores for the same files, after a clean run, a worker killed mid-task, a client killed mid-run and
+rerun, and two runs at once on one database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+from kehoach.pipeline.db import make_engine
+from kehoach.pipeline.run import ingest_files
+from sqlalchemy import text
+
+from tests.dask.conftest import ROOT, SCANNED, Stored, shares, snapshot
+
+pytestmark = pytest.mark.postgres
+
+RUN = (
+    "import sys\n"
+    "from kehoach.pipeline.db import make_engine\n"
+    "from kehoach.pipeline.run import ingest_files\n"
+    "if __name__ == '__main__':\n"
+    "    summary = ingest_files(make_engine(sys.argv[1]), sys.argv[3:], scheduler=sys.argv[2])\n"
+    "    sys.exit(1 if summary.failed else 0)\n"
+)
+"""A batch in a process of its own (to be killed, or run twice at once)."""
+
+
+def _run_in_process(url: str, scheduler: str, inputs: list[Path]) -> subprocess.Popen:
+    command = [sys.executable, "-c", RUN, url, scheduler, *map(str, inputs)]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _documents(engine) -> int:  # noqa: ANN001 - sqlalchemy Engine
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM documents")).scalar_one()
+
+
+def test_dask_local_cluster_stores_what_the_in_process_run_stores(
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored
+) -> None:
+    engine = make_engine(new_database())
+    progress: list[tuple[int, int]] = []
+    summary = ingest_files(engine, inputs, scheduler="local:2", on_progress=lambda *p: progress.append(p))
+    assert summary.failed == 0, summary.failures
+    assert (summary.files, summary.ingested, summary.unchanged) == (len(inputs), len(inputs), 0)
+    assert summary.pages > 0  # the PDF's pages are counted as in a local run
+    assert progress[-1] == (len(inputs), len(inputs)) and len(progress) == len(inputs)
+    assert snapshot(engine) == reference.rows
+    again = ingest_files(engine, inputs, scheduler="local:2")  # every file is hashed on a worker and skipped
+    assert (again.ingested, again.unchanged, again.failed) == (0, len(inputs), 0)
+    assert snapshot(engine) == reference.rows
+
+
+def test_dask_worker_killed_mid_task_runs_the_task_again(
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored
+) -> None:
+    """``kill -9`` of a Dask worker process while it extracts: the nanny starts another, the task reruns."""
+    from distributed import default_client
+
+    killed: list[int] = []
+
+    def kill_a_busy_worker(done: int, total: int) -> None:
+        if killed:
+            return
+        client = default_client()
+        busy = [w for w, keys in client.processing().items() if any("kehoach-extract" in str(k) for k in keys)]
+        if busy:
+            pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    engine = make_engine(new_database())
+    summary = ingest_files(engine, inputs, scheduler="local:2", on_progress=kill_a_busy_worker)
+    assert killed, "no worker was caught extracting"
+    assert not psutil.pid_exists(killed[0]) or psutil.Process(killed[0]).status() == psutil.STATUS_ZOMBIE
+    assert summary.failed == 0, summary.failures
+    assert summary.ingested == len(inputs)
+    assert snapshot(engine) == reference.rows
+
+
+def test_dask_client_killed_mid_run_resumes_without_duplicates_or_partial_documents(
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored
+) -> None:
+    url = new_database()
+    engine = make_engine(url)
+    process = _run_in_process(url, "local:2", inputs)
+    family: set[psutil.Process] = set()
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            family.update(psutil.Process(process.pid).children(recursive=True))
+            with engine.connect() as connection:
+                exists = connection.execute(text("SELECT to_regclass('documents') IS NOT NULL")).scalar_one()
+            if exists and _documents(engine) >= 3:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    finally:
+        process.kill()
+    stored = shares(engine)
+    assert 3 <= len(stored) < len(inputs), "the client was not killed mid-run"
+    assert all(counts == reference.shares[sha] for sha, counts in stored.items())  # each document whole
+    _, alive = psutil.wait_procs(list(family), timeout=30)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], "workers outlived their client"
+
+    summary = ingest_files(engine, inputs, scheduler="local:2")
+    assert (summary.unchanged, summary.ingested, summary.failed) == (len(stored), len(inputs) - len(stored), 0)
+    assert snapshot(engine) == reference.rows
+
+
+def test_dask_two_concurrent_runs_on_one_database_store_each_document_once(
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored
+) -> None:
+    url = new_database()
+    engine = make_engine(url)
+    from kehoach.pipeline.db import upgrade
+
+    upgrade(engine)  # both runs would otherwise race to create the schema (not what this test is about)
+    processes = [_run_in_process(url, "local:1", order) for order in (inputs, inputs[::-1])]
+    for process in processes:
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr.decode()[-3000:]
+    assert snapshot(engine) == reference.rows
+    with engine.connect() as connection:
+        runs = connection.execute(text("SELECT ingested + unchanged + failed FROM ingest_runs")).scalars().all()
+    assert runs == [len(inputs), len(inputs)]
+
+
+@pytest.fixture
+def scanned_batch(tmp_path: Path, inputs: list[Path]) -> list[str]:
+    """A scan (OCR: seconds of work) with two small plans, one of them named by a ``file://`` URL."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("Tesseract is not installed")
+    small = [shutil.copy(path, tmp_path / path.name) for path in inputs[:2]]
+    return [str(SCANNED), str(small[0]), Path(small[1]).resolve().as_uri()]
+
+
+def _failures(engine) -> list[tuple[str, str, str]]:  # noqa: ANN001 - sqlalchemy Engine
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text("SELECT path, error_class, message FROM ingest_errors"))]
+
+
+def test_dask_document_over_the_time_limit_fails_alone(
+    new_database: Callable[[], str], scanned_batch: list[str]
+) -> None:
+    from kehoach.pipeline.limits import DEFAULT_LIMITS
+
+    engine = make_engine(new_database())
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_seconds=1.0)
+    began = time.monotonic()
+    summary = ingest_files(engine, scanned_batch, scheduler="local:1", limits=limits)
+    assert time.monotonic() - began < 60
+    assert summary.ingested == 2
+    [(path, error_class, message)] = _failures(engine)
+    assert path == str(SCANNED)
+    assert error_class == "TimeLimitExceeded" and "1" in message
+    with engine.connect() as connection:
+        paths = set(connection.execute(text("SELECT source_path FROM documents")).scalars())
+    assert scanned_batch[2] in paths  # the file:// URL is stored as given
+
+
+def test_dask_extraction_process_killed_costs_its_file_only(
+    new_database: Callable[[], str], scanned_batch: list[str]
+) -> None:
+    """A file that kills the process reading it (here: ``kill -9`` while it runs Tesseract) is one failure."""
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def kill_the_ocr_reader() -> None:
+        while not stop.is_set() and not killed:
+            for process in psutil.Process().children(recursive=True):
+                try:
+                    if process.name().startswith("tesseract"):
+                        reader = process.parent()
+                        assert reader is not None
+                        reader.kill()
+                        killed.append(reader.pid)
+                        return
+                except psutil.Error:
+                    continue
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=kill_the_ocr_reader, daemon=True)
+    watcher.start()
+    engine = make_engine(new_database())
+    try:
+        summary = ingest_files(engine, scanned_batch, scheduler="local:1")
+    finally:
+        stop.set()
+        watcher.join()
+    assert killed, "Tesseract never ran"
+    assert summary.ingested == 2
+    [(path, error_class, message)] = _failures(engine)
+    assert (path, error_class) == (str(SCANNED), "WorkerKilled")
+    assert "signal 9" in message
