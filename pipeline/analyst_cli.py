@@ -231,24 +231,33 @@ def db_create_reader_role(
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder for the exported files.")],
     fmt: Annotated[Literal["csv", "parquet", "xlsx"], typer.Option("--format", help="File format.")] = "csv",
+    excel: Annotated[
+        bool, typer.Option("--excel", help="csv only: UTF-8 with a byte-order mark, so Excel shows Vietnamese.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Export every view and table: one file each (csv, parquet) or one workbook with a sheet each (xlsx).
+    """Export every view and table, typed: one file each (csv, parquet) or one workbook with a sheet each (xlsx).
 
     Example: kehoach export --format xlsx --out exports/
     """
-    from kehoach.pipeline.query import EXCEL_CELL_LIMIT
-    from kehoach.pipeline.query import export as export_relations
-    from sqlalchemy.exc import DBAPIError
+    from kehoach.pipeline.exports import EXCEL_CELL_LIMIT
+    from kehoach.pipeline.exports import export as export_relations
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+    if excel and fmt != "csv":
+        raise _fail("--excel applies to --format csv only (xlsx is Excel's own format)")
     try:
-        written, cut = export_relations(_engine(db, read_only=True), out, fmt)
+        written, cut = export_relations(_engine(db, read_only=True), out, fmt, excel=excel)
     except DBAPIError as exc:
         raise _fail(f"export failed: {str(exc.orig).splitlines()[0]}", 1) from exc
-    for path, name, rows in written:
-        typer.echo(f"{path}\t{name}\t{rows} rows")
+    except SQLAlchemyError as exc:
+        raise _fail(f"export failed: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    except OSError as exc:
+        raise _fail(f"export failed: {out}: {exc.strerror or exc}", 1) from exc
+    for item in written:
+        typer.echo(f"{item.path}\t{item.relation}\t{item.rows} rows")
     if cut:
-        typer.echo(f"kehoach: {cut} cells longer than {EXCEL_CELL_LIMIT} characters cut for Excel", err=True)
+        note(f"kehoach: {cut} cells longer than {EXCEL_CELL_LIMIT} characters cut for Excel")
 
 
 def timeline(

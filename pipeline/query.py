@@ -1,4 +1,4 @@
-"""Read-only SQL for analysts, and exports of every table and view to files.
+"""Read-only SQL for analysts (exports of every table and view: :mod:`pipeline.exports`).
 
 What keeps ``kehoach query`` from changing data is the session, not the
 text: :mod:`pipeline.readonly` runs the statement on a connection that
@@ -10,25 +10,17 @@ makes a query safe, and what it lets through the database still refuses.
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from kehoach.models.schema import TABLES, VIEWS
 from kehoach.pipeline.readonly import QUERY_TIMEOUT_S, QueryFailed, QueryRejected, execute_read_only
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that build frames load it
     import pandas as pd
 
-__all__ = ["QueryFailed", "QueryRejected", "check_read_only", "export", "run_query"]
+__all__ = ["QueryFailed", "QueryRejected", "check_read_only", "run_query"]
 
-ExportFormat = Literal["csv", "parquet", "xlsx"]
-EXCEL_CELL_LIMIT = 32_767
-"""Excel refuses longer cells; document content is longer, so xlsx cells are cut here (csv/parquet are whole)."""
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
 
 
@@ -128,79 +120,3 @@ def run_query(engine: Engine, sql: str, *, timeout_s: float = QUERY_TIMEOUT_S) -
     statement = check_read_only(sql, engine.dialect.name)
     columns, rows = execute_read_only(engine, statement, timeout_s=timeout_s)
     return pd.DataFrame(rows, columns=columns)
-
-
-def _flatten(value: object) -> object:
-    """JSON columns come back as text from SQLite and as lists from PostgreSQL: export text from both."""
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def read_relation(engine: Engine, name: str) -> pd.DataFrame:
-    import pandas as pd
-
-    with engine.connect() as connection:
-        result = connection.execute(text(f"SELECT * FROM {name}"))  # names come from TABLES/VIEWS only
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(_flatten)
-    return frame
-
-
-def _excel_safe(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    import pandas as pd
-
-    cut = 0
-
-    def clean(value: object) -> object:
-        nonlocal cut
-        if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no time zones: write UTC
-            return value.astimezone(UTC).replace(tzinfo=None)
-        if not isinstance(value, str):
-            return value
-        value = _ILLEGAL_XLSX.sub("", value)
-        if len(value) > EXCEL_CELL_LIMIT:
-            cut += 1
-            return value[:EXCEL_CELL_LIMIT]
-        return value
-
-    frame = frame.copy()
-    for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
-            frame[column] = frame[column].dt.tz_convert("UTC").dt.tz_localize(None)
-        elif frame[column].dtype == object:
-            frame[column] = frame[column].map(clean)
-    return frame, cut
-
-
-def export(engine: Engine, out: Path, fmt: ExportFormat) -> tuple[list[tuple[Path, str, int]], int]:
-    """Write every table and view; return ([(file, relation, rows)], cells cut for Excel).
-
-    csv and parquet give one file per table/view; xlsx gives one workbook,
-    ``kehoach.xlsx``, with one sheet per table/view (what analysts open).
-    """
-    import pandas as pd
-
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[tuple[Path, str, int]] = []
-    frames = {name: read_relation(engine, name) for name in (*VIEWS, *TABLES)}
-    cut_total = 0
-    if fmt == "xlsx":
-        target = out / "kehoach.xlsx"
-        with pd.ExcelWriter(target, engine="openpyxl") as writer:
-            for name, frame in frames.items():
-                safe, cut = _excel_safe(frame)
-                cut_total += cut
-                safe.to_excel(writer, sheet_name=name, index=False)
-                written.append((target, name, len(frame)))
-        return written, cut_total
-    for name, frame in frames.items():
-        target = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            frame.to_csv(target, index=False)
-        else:
-            frame.to_parquet(target, index=False)
-        written.append((target, name, len(frame)))
-    return written, cut_total
