@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from kehoach.pipeline import analyst_cli
+from kehoach.pipeline import analyst_cli, limit_options
 from kehoach.pipeline.cli_output import LOGGER, configure
 from kehoach.pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
@@ -18,6 +18,7 @@ from kehoach.pipeline.errors import (
     EXIT_OK,
     KehoachError,
 )
+from kehoach.pipeline.limits import Limits, display_path
 from kehoach.pipeline.review.cli import review_app
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -62,7 +63,7 @@ def root(
 
 def report(path: Path | str, reason: str) -> None:
     """One line on stderr per failed file, the shape every command uses."""
-    typer.echo(f"kehoach: {path}: {reason}", err=True)
+    typer.echo(f"kehoach: {display_path(path)}: {reason}", err=True)  # a non-UTF-8 name shows as \xff
 
 
 def describe_unexpected(exc: BaseException) -> str:
@@ -88,6 +89,10 @@ def extract(
         typer.Option("--explain", help="Print each task with its agencies, roles, dates and the rules behind them."),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    max_pages: limit_options.MaxPages = limit_options.DEFAULT_PAGES,
+    max_chars: limit_options.MaxChars = limit_options.DEFAULT_CHARS,
+    max_seconds: limit_options.MaxSeconds = limit_options.DEFAULT_SECONDS,
+    max_memory: limit_options.MaxMemory = limit_options.DEFAULT_MEMORY,
 ) -> None:
     """Read plans and extract their metadata, tasks, agencies, dates and targets.
 
@@ -96,7 +101,9 @@ def extract(
     """
     from kehoach.extractors.extract import extract as run_extractors
     from kehoach.pipeline.discover import discover_all
+    from kehoach.pipeline.limits import memory_cap, memory_message, time_limit
 
+    limits = limit_options.limits_from(max_pages, max_chars, max_seconds, max_memory)
     from_stdin = STDIN in paths
     found = discover_all([p for p in paths if p != STDIN])
     files, missing = ([STDIN] if from_stdin else []) + list(found.files), found.missing
@@ -105,9 +112,10 @@ def extract(
     for folder, reason in found.unreadable:
         report(folder, reason)
     if not files:
-        if not missing:
+        if not missing and not found.unreadable:
             typer.echo("kehoach: no documents found in " + ", ".join(map(str, paths)), err=True)
-        raise typer.Exit(EXIT_MISSING_PATH if missing else EXIT_NO_DOCUMENTS)
+        refused = EXIT_FAILED_DOCUMENTS if found.unreadable else EXIT_NO_DOCUMENTS  # a FIFO, a device: exit 1
+        raise typer.Exit(EXIT_MISSING_PATH if missing else refused)
     targets: dict[Path, Path] = {}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -117,7 +125,12 @@ def extract(
     for path in files:
         LOGGER.info("reading %s", "standard input" if path == STDIN else path)
         try:
-            extraction = run_extractors(_read(path))
+            with memory_cap(limits.max_memory), time_limit(path, limits.max_seconds):
+                extraction = run_extractors(_read(path, limits))
+        except MemoryError:
+            failed += 1
+            report(path, memory_message(limits))
+            continue
         except KehoachError as exc:
             failed += 1
             report(path, getattr(exc, "reason", str(exc)))
@@ -149,19 +162,21 @@ def extract(
     raise typer.Exit(EXIT_OK)
 
 
-def _read(path: Path):  # noqa: ANN202 - ParsedDocument, whose module loads with the readers
+def _read(path: Path, limits: Limits | None = None):  # noqa: ANN202 - ParsedDocument, loaded with the readers
     """The parsed document at ``path``, or read from standard input for ``-`` (its source path is "-")."""
     import tempfile
 
     from kehoach.pipeline.ingest import read_document
+    from kehoach.pipeline.limits import DEFAULT_LIMITS
 
+    limits = limits or DEFAULT_LIMITS
     if path != STDIN:
-        return read_document(path)
+        return read_document(path, limits=limits)
     data = sys.stdin.buffer.read()
     with tempfile.TemporaryDirectory(prefix="kehoach-stdin-") as folder:
         spooled = Path(folder) / "stdin"  # readers take a path; the format is sniffed from the bytes
         spooled.write_bytes(data)
-        parsed = read_document(spooled)
+        parsed = read_document(spooled, limits=limits)
     warnings = [w.replace(str(spooled), "-") for w in parsed.source.warnings]
     return parsed.model_copy(update={"source": parsed.source.model_copy(update={"path": "-", "warnings": warnings})})
 

@@ -106,6 +106,18 @@ def format_size(size: int) -> str:
 
 # --------------------------------------------------------------------------- what may be read
 
+
+def display_path(path: str | Path) -> str:
+    """``path`` as valid UTF-8 text, bytes that are not UTF-8 written ``\\xff``: how such a name is stored and shown.
+
+    Linux file names are bytes; Python hands the undecodable ones over as lone surrogates
+    (``surrogateescape``), which no database text column, JSON file or terminal accepts: a file named in
+    Latin-1 used to fail the whole batch (``UnicodeEncodeError``) and end as neither a document nor an
+    error row.  The file is still read under its real name; only what is written and printed is escaped.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 _KINDS = (
     (stat.S_ISFIFO, "a named pipe (FIFO)"),
     (stat.S_ISCHR, "a character device"),

@@ -37,10 +37,20 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-QUERY_TIMEOUT_S = 60.0
+QUERY_TIMEOUT_S = 30.0
 """Default limit on one ``kehoach query`` statement, on both backends."""
 HEAP_LIMIT_BYTES = 1 << 30
 """SQLite's ``hard_heap_limit`` while a query runs: a runaway ``randomblob``/``zeroblob`` fails, not the machine."""
+HEAP_LIMIT_MESSAGE = (
+    f"stopped: the query needed more than {HEAP_LIMIT_BYTES >> 20} MB, SQLite's memory limit for a query "
+    "(hard_heap_limit)"
+)
+_SQLITE_LIMITS = {
+    "out of memory": HEAP_LIMIT_MESSAGE,
+    "string or blob too big": "stopped: a value would be larger than SQLite's largest string or blob (1,000,000,000 "
+    "bytes, SQLITE_MAX_LENGTH)",
+}
+"""SQLite's terse messages for the limits it enforces, said in full: which limit the query hit."""
 PROGRESS_STEPS = 10_000
 """SQLite virtual-machine steps between two looks at the clock (about a millisecond)."""
 READER_ROLE_ENV = "KEHOACH_READER_ROLE"
@@ -179,12 +189,15 @@ def _sqlite_execute(connection: sqlite3.Connection, sql: str, timeout_s: float) 
         if cursor.description is None:
             raise QueryRejected("the statement returned no rows: kehoach query runs one SELECT (or WITH … SELECT)")
         return columns, rows
+    except MemoryError as exc:  # what SQLite's "out of memory" becomes once hard_heap_limit is reached
+        raise QueryFailed(HEAP_LIMIT_MESSAGE) from exc
     except (sqlite3.Error, sqlite3.Warning) as exc:
         if denied:
             raise QueryRejected(f"{denied[0]} is not allowed: kehoach query only reads") from exc
         if timed_out:
             raise QueryFailed(f"stopped after {timeout_s:g} s, the query time limit (--timeout)") from exc
-        raise QueryFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise QueryFailed(_SQLITE_LIMITS.get(message, message)) from exc
     finally:
         connection.set_authorizer(None)
         connection.set_progress_handler(None, 0)
