@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 EXIT_OK = 0
+"""Every document was processed or unchanged, or skipped only for a missing optional system tool (a warning)."""
 EXIT_FAILED_DOCUMENTS = 1
 """At least one input could not be read or extracted (the others were processed)."""
 EXIT_USAGE = 2
@@ -18,6 +19,12 @@ EXIT_NO_DOCUMENTS = 3
 """The paths given hold no document at all."""
 EXIT_MISSING_PATH = 4
 """A path given on the command line does not exist."""
+
+
+SKIPPED_ERRORS = frozenset({"MissingDependencyError"})
+"""Error classes that skip a file with a warning instead of failing the run (exit 0): an optional system tool
+(Tesseract for scans, LibreOffice for .doc) is absent, the rest of the batch is still the job, and the warning
+names the Debian package to install.  Ingesting again after installing it reads the skipped files."""
 
 
 class KehoachError(Exception):

@@ -172,6 +172,10 @@ def run_tesseract(data: bytes, path: str | Path, page: int) -> str:
         done = subprocess.run(command, input=data, capture_output=True, timeout=TIMEOUT_SECONDS, check=False, env=env)
     except subprocess.TimeoutExpired as exc:
         raise IngestError(path, f"OCR of page {page} took over {TIMEOUT_SECONDS} s") from exc
+    except FileNotFoundError as exc:  # removed after missing_ocr() looked: still a missing tool, not a crash
+        raise MissingDependencyError(
+            path, f"page {page} needs OCR, but the tesseract command is gone: {INSTALL_HINT}"
+        ) from exc
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise IngestError(path, f"OCR of page {page} failed: {message[-1] if message else 'tesseract error'}")
