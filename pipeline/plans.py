@@ -225,6 +225,11 @@ def assign_plan(session: Session, document_id: int) -> int:
     candidates, cited = _candidates(session, doc)
     related = [(other, relation(doc, other, cites=other.id in cited)) for other in candidates]
     plan_ids = sorted({other.plan_id for other, kind in related if kind == "rendering" and other.plan_id})
+    if doc.plan_id in plan_ids:  # a re-extracted file keeps its plan id: links and bookmarks stay valid
+        plan_ids.remove(doc.plan_id)
+        plan_ids.insert(0, doc.plan_id)
+    elif not plan_ids and doc.plan_id is not None and not _others_in(session, doc):
+        plan_ids = [doc.plan_id]
     if plan_ids:
         plan_id = plan_ids[0]
         for merged in plan_ids[1:]:  # this file bridges two plans: they were one all along
@@ -244,6 +249,11 @@ def assign_plan(session: Session, document_id: int) -> int:
         if kind == "version" and other.plan_id and other.plan_id != plan_id:
             _link_versions(session, doc, other, plan_id)
     return plan_id
+
+
+def _others_in(session: Session, doc: _Doc) -> bool:
+    other = select(schema.Document.id).where(schema.Document.plan_id == doc.plan_id, schema.Document.id != doc.id)
+    return session.scalar(select(exists(other))) or False
 
 
 def _link_versions(session: Session, doc: _Doc, other: _Doc, plan_id: int) -> None:

@@ -1,13 +1,20 @@
 """Write one :class:`~models.document.Extraction` to the database, idempotently.
 
 ``store_extraction`` runs inside the caller's transaction (one per
-document) and decides between three outcomes:
+document) and decides between four outcomes:
 
 - *unchanged*: a document with the same sha256 is stored: nothing is written;
-- *replaced*: another version of the same source path is stored: it is
-  deleted (its rows go with it by ``ON DELETE CASCADE``) and the new one
-  inserted, in the same transaction;
+- *reextracted*: the same bytes are stored but were extracted by an older
+  kehoach (or ``--force``): the document keeps its row and id, its extracted
+  rows are deleted and written again;
+- *replaced*: another version of the same source path is stored: its row is
+  rewritten in place the same way (so its id, its plan and the analysts'
+  corrections stay with the path);
 - *ingested*: a new document.
+
+Every write then gives the document its plan (``kehoach.pipeline.plans``) and,
+for a rewritten document, re-attaches its corrections to the new tasks
+(``kehoach.pipeline.corrections.reattach``), all in the same transaction.
 
 Agencies are shared by every document, so they are upserted with ``INSERT
 … ON CONFLICT DO NOTHING`` in name order (a fixed lock order keeps two
@@ -27,12 +34,12 @@ from typing import Literal
 
 from kehoach.models import schema
 from kehoach.models.document import AgencyMention, Extraction, PartialDate
-from kehoach.pipeline import agency_links
+from kehoach.pipeline import agency_links, plans
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-Outcome = Literal["ingested", "unchanged", "replaced"]
+Outcome = Literal["ingested", "unchanged", "replaced", "reextracted"]
 
 
 @dataclass(frozen=True)
@@ -76,24 +83,85 @@ def find_document(session: Session, sha256: str) -> int | None:
     return session.scalar(select(schema.Document.id).where(schema.Document.sha256 == sha256))
 
 
-def store_extraction(session: Session, extraction: Extraction, *, source_path: str | None = None) -> StoreResult:
-    """Insert ``extraction`` (or recognise it as already stored) inside the open transaction."""
+def store_extraction(
+    session: Session, extraction: Extraction, *, source_path: str | None = None, reextract: bool = False
+) -> StoreResult:
+    """Insert ``extraction`` (or recognise it as already stored) inside the open transaction.
+
+    ``reextract``: the same bytes are stored already and this is a newer extraction of them: rewrite them.
+    """
     sha256 = extraction.source.sha256
     existing = find_document(session, sha256)
     if existing is not None:
-        return StoreResult("unchanged", existing)
+        if not reextract:
+            return StoreResult("unchanged", existing)
+        stored_path = session.scalar(select(schema.Document.source_path).where(schema.Document.id == existing))
+        _rewrite(session, existing, extraction, stored_path or source_path or canonical_path(extraction.source.path))
+        return StoreResult("reextracted", existing)
     path = source_path or canonical_path(extraction.source.path)
-    previous = session.scalars(select(schema.Document.id).where(schema.Document.source_path == path)).all()
+    previous = session.scalars(
+        select(schema.Document.id).where(schema.Document.source_path == path).order_by(schema.Document.id)
+    ).all()
     if previous:
-        session.execute(delete(schema.Document).where(schema.Document.id.in_(previous)))
+        for extra in previous[1:]:
+            delete_document(session, extra)
+        _rewrite(session, previous[0], extraction, path)
+        return StoreResult("replaced", previous[0])
     agency_ids = upsert_agencies(session, _mentions(extraction))
-    document = _document_row(extraction, path)
+    document = schema.Document(**_document_values(extraction, path))
     session.add(document)
     session.flush()  # the document id, and the sha256 uniqueness check, before the children
     _add_children(session, document, extraction, agency_ids)
     session.flush()
     resolve_references(session, document)
-    return StoreResult("replaced" if previous else "ingested", document.id)
+    _assign_plan(session, document.id, extraction.content)
+    return StoreResult("ingested", document.id)
+
+
+_EXTRACTED = (
+    schema.Target,
+    schema.Task,
+    schema.Section,
+    schema.LegalReference,
+    schema.AgencyMentionRow,
+    schema.TimeExpressionRow,
+)
+"""The rows extraction made for a document (milestones and task agencies go with their tasks)."""
+
+
+def _rewrite(session: Session, document_id: int, extraction: Extraction, path: str) -> None:
+    """Replace a stored document's extracted rows and columns by ``extraction``, keeping its id.
+
+    Corrections stay (their task and target links fall to NULL with the old rows) and are re-attached
+    to the new rows by :func:`kehoach.pipeline.corrections.reattach`.
+    """
+    from kehoach.pipeline.corrections import reattach
+
+    for model in _EXTRACTED:
+        session.execute(delete(model).where(model.document_id == document_id))
+    session.execute(
+        update(schema.Document).where(schema.Document.id == document_id).values(**_document_values(extraction, path))
+    )
+    session.flush()
+    agency_ids = upsert_agencies(session, _mentions(extraction))
+    document = session.get(schema.Document, document_id, populate_existing=True)
+    assert document is not None
+    _add_children(session, document, extraction, agency_ids)
+    session.flush()
+    resolve_references(session, document)
+    _assign_plan(session, document_id, extraction.content)
+    reattach(session, document_id)
+
+
+def _assign_plan(session: Session, document_id: int, content: str) -> None:
+    plans.store_signature(session, document_id, content)
+    plans.assign_plan(session, document_id)
+
+
+def delete_document(session: Session, document_id: int) -> None:
+    """Delete a stored document and everything extracted from it, re-ranking (or removing) its plan."""
+    plans.forget_document(session, document_id)
+    session.execute(delete(schema.Document).where(schema.Document.id == document_id))
 
 
 # --------------------------------------------------------------------------- agencies
@@ -168,35 +236,36 @@ def upsert_agencies(session: Session, mentions: Iterable[AgencyMention]) -> dict
 # --------------------------------------------------------------------------- rows
 
 
-def _document_row(extraction: Extraction, path: str) -> schema.Document:
+def _document_values(extraction: Extraction, path: str) -> dict[str, object]:
+    """The ``documents`` columns of an extraction (for an insert, or for a rewrite in place)."""
     meta = extraction.document
     issued_on, issued_precision, issued_text = date_columns(meta.issued_date)
-    return schema.Document(
-        sha256=extraction.source.sha256,
-        source_path=path,
-        format=extraction.source.format,
-        pages=extraction.source.pages,
-        encoding=extraction.source.encoding,
-        warnings=list(extraction.source.warnings),
-        doc_type=meta.doc_type,
-        number=meta.number,
-        number_key=schema.number_key(meta.number),
-        symbol=meta.symbol,
-        issuer=meta.issuer,
-        issuer_parent=meta.issuer_parent,
-        province=meta.province,
-        place=meta.place,
-        issued_on=issued_on,
-        issued_precision=issued_precision,
-        issued_text=issued_text,
-        title=meta.title,
-        signer=meta.signer,
-        signer_title=" / ".join(meta.signer_title) or None,
-        recipients=list(meta.recipients),
-        pipeline_version=extraction.pipeline_version or "",
-        ingested_at=datetime.now(UTC),
-        content=extraction.content,
-    )
+    return {
+        "sha256": extraction.source.sha256,
+        "source_path": path,
+        "format": extraction.source.format,
+        "pages": extraction.source.pages,
+        "encoding": extraction.source.encoding,
+        "warnings": list(extraction.source.warnings),
+        "doc_type": meta.doc_type,
+        "number": meta.number,
+        "number_key": schema.number_key(meta.number),
+        "symbol": meta.symbol,
+        "issuer": meta.issuer,
+        "issuer_parent": meta.issuer_parent,
+        "province": meta.province,
+        "place": meta.place,
+        "issued_on": issued_on,
+        "issued_precision": issued_precision,
+        "issued_text": issued_text,
+        "title": meta.title,
+        "signer": meta.signer,
+        "signer_title": " / ".join(meta.signer_title) or None,
+        "recipients": list(meta.recipients),
+        "pipeline_version": extraction.pipeline_version or "",
+        "ingested_at": datetime.now(UTC),
+        "content": extraction.content,
+    }
 
 
 def _add_children(
