@@ -167,6 +167,18 @@ def _sqlite_authorizer(denied: list[str]):  # noqa: ANN202 - sqlite3 authorizer 
     return authorize
 
 
+def _connect_virtual_tables(connection: sqlite3.Connection) -> None:
+    """Open every virtual table (the FTS5 ``task_search``) before the authorizer is set.
+
+    SQLite finishes parsing a virtual table's schema on its first use in a connection with an
+    internal ``UPDATE sqlite_master``, which the authorizer would refuse as a write; that first use
+    happens here, under ``mode=ro`` and ``query_only``, so nothing can be written either way.
+    """
+    virtual = "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+    for (name,) in connection.execute(virtual).fetchall():
+        connection.execute(f'SELECT 1 FROM "{name}" LIMIT 0').fetchall()  # names from the schema itself
+
+
 def _sqlite_execute(connection: sqlite3.Connection, sql: str, timeout_s: float) -> Rows:
     denied: list[str] = []
     deadline = time.monotonic() + timeout_s
@@ -180,6 +192,7 @@ def _sqlite_execute(connection: sqlite3.Connection, sql: str, timeout_s: float) 
     connection.execute("PRAGMA query_only=ON")
     previous_heap_limit = connection.execute("PRAGMA hard_heap_limit").fetchone()[0]
     connection.execute(f"PRAGMA hard_heap_limit={HEAP_LIMIT_BYTES}")  # process-wide: restored below
+    _connect_virtual_tables(connection)
     connection.set_authorizer(_sqlite_authorizer(denied))
     connection.set_progress_handler(progress, PROGRESS_STEPS)
     try:
