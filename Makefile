@@ -49,10 +49,10 @@ run-deps:
 run: run-deps install
 	$(BIN)/kehoach ingest data/raw
 
-# Executes the notebook headless against the default database (after `make run`) into data/processed/.
+# Executes the notebook headless on the default database (after `make run`): data/processed/timeline_exploration.ipynb
 notebook: install
 	$(BIN)/jupyter execute --timeout=300 notebooks/timeline_exploration.ipynb \
-	  --output=../data/processed/timeline_exploration.executed
+	  --output=../data/processed/timeline_exploration
 
 # pytest exits 5 when it collected no test: that is a failure here, said plainly.
 test: system-deps install-test
