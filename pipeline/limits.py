@@ -37,6 +37,7 @@ import resource
 import signal
 import stat
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,29 @@ def check_render(page: int, width_pt: float, height_pt: float, dpi: int) -> None
             f"page {page}",
             f"page {page} is {size}: its image for OCR at {dpi} dpi would hold {pixels / 1e6:,.0f} million pixels, "
             f"above the limit of {MAX_RENDER_PIXELS / 1e6:,.0f} million",
+        )
+
+
+def check_archive(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb from the archive's directory, before a byte is inflated.
+
+    The sizes there are what ``zipfile`` inflates at most: it stops at a part's stated size and fails
+    the CRC check past it, so a part that lies about its size cannot grow beyond it either.
+    """
+    total = 0
+    for part in parts:
+        if part.file_size > MAX_PART_BYTES:
+            raise LimitExceededError(
+                path,
+                f"Word document part {part.filename} would inflate to {format_size(part.file_size)}, "
+                f"above the {format_size(MAX_PART_BYTES)} limit for one part (a zip bomb?)",
+            )
+        total += part.file_size
+    if total > MAX_ARCHIVE_BYTES:
+        raise LimitExceededError(
+            path,
+            f"the Word document would inflate to {format_size(total)}, above the {format_size(MAX_ARCHIVE_BYTES)} "
+            "limit (a zip bomb?)",
         )
 
 

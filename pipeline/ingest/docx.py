@@ -56,6 +56,7 @@ from kehoach.pipeline.ingest import source_info
 from kehoach.pipeline.ingest.builder import ContentBuilder
 from kehoach.pipeline.ingest.docx_numbering import Marker, Numbering, bullet_glyph
 from kehoach.pipeline.ingest.legacy import Scheme, convert_legacy, is_uppercase_font, scheme_for_font
+from kehoach.pipeline.limits import check_archive
 from lxml.etree import XMLSyntaxError, _Element
 
 _W_P, _W_TBL, _W_R, _W_TR, _W_TC = qn("w:p"), qn("w:tbl"), qn("w:r"), qn("w:tr"), qn("w:tc")
@@ -103,6 +104,7 @@ def open_docx(path: Path, data: bytes) -> DocxDocument:
         raise DamagedFileError(
             path, "damaged Word document: not a readable ZIP archive (truncated or corrupted)"
         ) from exc
+    check_archive(path, archive.infolist())
     if not any(_MAIN_PART.fullmatch(name) for name in names):
         raise DamagedFileError(path, "damaged Word document: the archive has no word/document.xml")
     if not content_types:
