@@ -23,8 +23,8 @@ from kehoach.pipeline.discover import discover_all
 from kehoach.pipeline.errors import IngestError
 from kehoach.pipeline.ingest import read_document
 from kehoach.pipeline.limits import (
-    Limits,
     LimitExceededError,
+    Limits,
     TimeLimitExceeded,
     display_path,
     memory_cap,
