@@ -42,6 +42,7 @@ class PlanRow:
     issuer: str | None
     doc_type: str | None
     issued_on: date | None
+    issued_text: str | None
     renderings: int
     tasks: int = 0
     without_lead: int = 0
@@ -93,7 +94,7 @@ def plan_rows(session: Session) -> list[PlanRow]:
     rows: dict[int, PlanRow] = {}
     for r in session.execute(
         text(
-            "SELECT p.id AS plan_id, d.id AS document_id, d.number, d.title, d.issuer, d.doc_type, d.issued_on,"
+            "SELECT p.id AS plan_id, d.id AS document_id, d.number, d.title, d.issuer, d.doc_type, d.issued_on, d.issued_text,"
             " (SELECT count(*) FROM documents r WHERE r.plan_id = p.id) AS renderings"
             " FROM plans p JOIN documents d ON d.id = p.primary_document_id"
         )
@@ -329,7 +330,7 @@ def plan_page(session: Session, document_id: int) -> PlanPage | None:
         dict(r)
         for r in session.execute(
             text(
-                "SELECT id, format, source_path, rendering_rank, is_primary FROM v_documents"
+                "SELECT document_id AS id, format, source_path, rendering_rank, is_primary FROM v_documents"
                 " WHERE plan_id = :p ORDER BY rendering_rank"
             ),
             {"p": document["plan_id"]},
