@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from kehoach.pipeline import limit_options
 from kehoach.pipeline.cli_output import RowFormat, note, quiet, write_rows
-from kehoach.pipeline.errors import EXIT_FAILED_DOCUMENTS, EXIT_MISSING_PATH, EXIT_NO_DOCUMENTS, EXIT_OK, EXIT_USAGE
+from kehoach.pipeline.errors import (
+    EXIT_FAILED_DOCUMENTS,
+    EXIT_MISSING_PATH,
+    EXIT_NO_DOCUMENTS,
+    EXIT_OK,
+    EXIT_USAGE,
+    SKIPPED_ERRORS,
+)
 
 DbOption = Annotated[
     str | None,
@@ -44,7 +52,7 @@ def _stdout():  # noqa: ANN202 - rich Console, imported only by the commands tha
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked recursively).")],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (walked recursively); URLs with --scheduler.")],
     db: DbOption = None,
     workers: Annotated[
         int | None,
@@ -55,20 +63,40 @@ def ingest(
         ),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    max_pages: limit_options.MaxPages = limit_options.DEFAULT_PAGES,
+    max_chars: limit_options.MaxChars = limit_options.DEFAULT_CHARS,
+    max_seconds: limit_options.MaxSeconds = limit_options.DEFAULT_SECONDS,
+    max_memory: limit_options.MaxMemory = limit_options.DEFAULT_MEMORY,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="KEHOACH_SCHEDULER",
+            help="Extract on Dask: tcp://HOST:8786 (a running scheduler) or local:N (N worker processes here).",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Extract every given file again, even if stored by this kehoach.")
+    ] = False,
 ) -> None:
     """Read plans and store them in the database (skips unchanged files, replaces changed ones).
 
+    Files stored by an older kehoach are extracted again (analysts' corrections are kept).
+
     Example: kehoach ingest data/raw --db postgresql://kehoach@localhost/kehoach --workers 2
     """
+    from kehoach.pipeline.dask_pool import scheduler_problem
     from kehoach.pipeline.db import describe
     from kehoach.pipeline.discover import discover_all
-    from kehoach.pipeline.run import ingest_files
+    from kehoach.pipeline.run import EXIT_INTERRUPTED, BatchInterrupted, ingest_files
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
     found = discover_all(paths)
-    files, missing = found.files, found.missing
+    files, missing = [*found.files, *found.urls], found.missing
+    if problem := scheduler_problem(scheduler, found.urls):
+        raise _fail(problem)
     for path in missing:
         typer.echo(f"kehoach: {path}: no such file or folder", err=True)
     if not files and found.unreadable:
@@ -93,7 +121,7 @@ def ingest(
 
         def on_progress(done: int, total: int) -> None:
             elapsed = bar.tasks[task].elapsed or 0.0
-            bar.update(task, completed=done, rate=f"{done / elapsed:.1f} files/s" if elapsed else "")
+            bar.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} files/s" if elapsed else "")
 
         try:
             summary = ingest_files(
@@ -103,20 +131,37 @@ def ingest(
                 args={"paths": [str(p) for p in paths]},
                 on_progress=on_progress,
                 unreadable=found.unreadable,
+                limits=limit_options.limits_from(max_pages, max_chars, max_seconds, max_memory),
+                scheduler=scheduler,
+                force=force,
             )
+        except BatchInterrupted as stopped:  # Ctrl-C: the run row says interrupted; nothing is half-written
+            summary = stopped.summary
         except Exception as exc:  # noqa: BLE001 - a database that cannot be reached is one line, not a traceback
             raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    skipped = [failure for failure in summary.failures if failure.error_class in SKIPPED_ERRORS]
     for failure in summary.failures:
-        typer.echo(f"kehoach: {failure.path}: {failure.message} ({failure.error_class})", err=True)
+        if failure in skipped:
+            typer.echo(f"kehoach: warning: {failure.path}: skipped: {failure.message}", err=True)
+        else:
+            typer.echo(f"kehoach: {failure.path}: {failure.message} ({failure.error_class})", err=True)
+    failed = summary.failed - len(skipped)
     table = Table(title=f"ingest run {summary.run_id} into {describe(str(engine.url))}")
-    for name in ("files", "ingested", "unchanged", "replaced", "failed", "seconds"):
+    for name in ("files", "ingested", "unchanged", "replaced", "re-extracted", "skipped", "failed", "seconds"):
         table.add_column(name, justify="right")
-    table.add_row(
-        *(str(v) for v in (summary.files, summary.ingested, summary.unchanged, summary.replaced, summary.failed)),
-        f"{summary.seconds:.1f}",
-    )
+    counts = (summary.files, summary.ingested, summary.unchanged, summary.replaced, summary.reextracted)
+    table.add_row(*(str(v) for v in (*counts, len(skipped), failed)), f"{summary.seconds:.1f}")
     _stdout().print(table)
-    if summary.failed:
+    if summary.interrupted:
+        typer.echo(f"kehoach: interrupted: run {summary.run_id} recorded as interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if skipped:
+        typer.echo(
+            f"kehoach: warning: {len(skipped)} file(s) skipped for a missing system tool (see above for the package);"
+            " install it and run ingest again to read them",
+            err=True,
+        )
+    if failed:
         raise typer.Exit(EXIT_FAILED_DOCUMENTS)
     raise typer.Exit(EXIT_MISSING_PATH if missing else EXIT_OK)
 
@@ -159,16 +204,11 @@ def db_current(db: DbOption = None) -> None:
     typer.echo(f"{describe(url)}: revision {revision or 'none'}, {state}")
 
 
-def _print_frame(frame, fmt: RowFormat) -> None:  # noqa: ANN001 - pandas DataFrame
-    frame = frame.convert_dtypes()  # integer columns with NULLs stay integers (7, not 7.0)
-    write_rows([str(column) for column in frame.columns], frame.itertuples(index=False), fmt)
-
-
 def query(
     sql: Annotated[str, typer.Argument(help='One SELECT (or WITH … SELECT) statement, e.g. "SELECT * FROM v_tasks".')],
     db: DbOption = None,
     fmt: Annotated[RowFormat, typer.Option("--format", help="Output format (jsonl, tsv: one row a line).")] = "table",
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Stop the query after this many seconds.")] = 60,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="Stop the query after this many seconds.")] = 30,
 ) -> None:
     """Run a read-only SQL query on a session that cannot write (see the README's Security section).
 
@@ -271,21 +311,24 @@ def timeline(
     role: Annotated[
         Literal["any", "lead", "coordinating"], typer.Option("--role", help="Role of the agency in the task.")
     ] = "any",
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also draw a Gantt chart to this PNG file.")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also draw a Gantt chart: FILE.png (or .svg/.pdf), or FILE.html (interactive)."),
+    ] = None,
     fmt: Annotated[RowFormat, typer.Option("--format", help="Output format.")] = "table",
     db: DbOption = None,
 ) -> None:
     """Tasks across plans ordered by due date, optionally for one agency and period, with a Gantt chart.
 
-    Example: kehoach timeline --agency "Sở Tài chính" --from 2022-01 --to 2025-12 --plot timeline.png
+    Example: kehoach timeline --agency "Sở Tài chính" --from 2022-01 --to 2025-12 --plot timeline.html
     """
-    from kehoach.pipeline.timeline import TIMELINE_COLUMNS, TimelineError, for_terminal, parse_period, plot_gantt
-    from kehoach.pipeline.timeline import timeline as build_timeline
+    from kehoach.pipeline.timeline import TABLE_COLUMNS, TIMELINE_COLUMNS, TimelineError, parse_period, terminal_rows
+    from kehoach.pipeline.timeline import timeline_rows as build_timeline
 
     try:
         start = parse_period(date_from) if date_from else None
         end = parse_period(date_to) if date_to else None
-        frame, match = build_timeline(
+        columns, rows, match = build_timeline(
             _engine(db, read_only=True), agency=agency, date_from=start, date_to=end, role=role
         )
     except TimelineError as exc:
@@ -295,10 +338,19 @@ def timeline(
             raise _fail(f"no agency matches {agency!r} in the database", 1)
         linked = f"; with predecessors/successors {', '.join(match.linked)}" if match.linked else ""
         note(f"agency: {', '.join(match.direct)}{linked}")
-    _print_frame(for_terminal(frame) if fmt == "table" else frame[TIMELINE_COLUMNS], fmt)
+    if fmt == "table":
+        write_rows(TABLE_COLUMNS, terminal_rows(rows), fmt)
+    else:
+        write_rows(TIMELINE_COLUMNS, [[row[c] for c in TIMELINE_COLUMNS] for row in rows], fmt)
     if plot is not None:
         title = f"Tasks of {' / '.join(match.direct + match.linked)}" if match else "Tasks by due date"
-        drawn = plot_gantt(frame, plot, title=title)
+        from kehoach.pipeline.timeline import to_frame
+        from kehoach.pipeline.timeline_plot import PlotError, plot_timeline
+
+        try:
+            drawn = plot_timeline(to_frame(columns, rows), plot, title=title)
+        except PlotError as exc:
+            raise _fail(str(exc), 1) from exc
         note(f"{plot}: {drawn} dated tasks drawn")
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from kehoach.models import schema
 from kehoach.models.document import PartialDate
 from kehoach.pipeline import agency_links
 from kehoach.pipeline.store import date_columns, last_day
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
+
+if TYPE_CHECKING:  # pandas costs 0.2-0.3 s to import: `kehoach timeline` without --plot never loads it
+    import pandas as pd
 
 RoleFilter = Literal["any", "lead", "coordinating"]
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
@@ -50,8 +53,12 @@ def parse_period(value: str) -> PartialDate:
     if not match:
         raise TimelineError(f"{value!r} is not a period: use YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in match.groups())
+    try:  # the calendar decides: 2026-02-30 is an error, not 28 February
+        date(year, month or 1, day or 1)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise TimelineError(f"{value!r} is not a valid date ({exc})") from exc
     period = PartialDate(year=year, month=month, day=day)  # type: ignore[arg-type]
-    if date_columns(period)[0] is None or (month is not None and not 1 <= month <= 12):
+    if date_columns(period)[0] is None:
         raise TimelineError(f"{value!r} is not a valid date")
     return period
 
@@ -111,6 +118,51 @@ def match_agencies(engine: Engine, name: str) -> AgencyMatch:
     )
 
 
+DATE_COLUMNS = ("due_on", "due_last_day", "start_on", "plan_issued_on")
+Row = dict[str, object]
+
+
+def timeline_rows(
+    engine: Engine,
+    *,
+    agency: str | None = None,
+    date_from: PartialDate | None = None,
+    date_to: PartialDate | None = None,
+    role: RoleFilter = "any",
+) -> tuple[list[str], list[Row], AgencyMatch | None]:
+    """(columns, rows, agency match) of :func:`timeline`, as plain dicts: what the CLI prints, without pandas."""
+    with engine.connect() as connection:
+        result = connection.execute(text("SELECT * FROM v_timeline"))
+        columns = list(result.keys())
+        rows: list[Row] = [dict(zip(columns, row, strict=True)) for row in result]
+    match = None
+    if agency is not None:
+        match = match_agencies(engine, agency)
+        statement = select(schema.TaskAgency.task_id).where(schema.TaskAgency.agency_id.in_(match.ids))
+        if role != "any":
+            statement = statement.where(schema.TaskAgency.role == role)
+        with engine.connect() as connection:
+            task_ids = set(connection.scalars(statement))
+        rows = [row for row in rows if row["task_id"] in task_ids]
+    for row in rows:
+        for column in DATE_COLUMNS:
+            if column in row:
+                row[column] = _as_date(row[column])
+    if date_from is not None:
+        start = date_columns(date_from)[0]
+        rows = [row for row in rows if row["due_last_day"] is not None and row["due_last_day"] >= start]
+    if date_to is not None:
+        end = last_day(date_to)
+        rows = [row for row in rows if row["due_on"] is not None and row["due_on"] <= end]
+    rows.sort(key=_order)
+    return columns, rows, match
+
+
+def _order(row: Row) -> tuple[object, ...]:
+    """Due date first (undated last), then plan, then task id."""
+    return (row["due_on"] is None, row["due_on"] or date.min, row["plan"] is None, str(row["plan"]), row["task_id"])
+
+
 def timeline(
     engine: Engine,
     *,
@@ -120,49 +172,51 @@ def timeline(
     role: RoleFilter = "any",
 ) -> tuple[pd.DataFrame, AgencyMatch | None]:
     """Tasks ordered by due date (undated last), filtered by agency (with successors) and due period."""
-    with engine.connect() as connection:
-        frame = pd.read_sql_query("SELECT * FROM v_timeline", connection)
-    match = None
-    if agency is not None:
-        match = match_agencies(engine, agency)
-        statement = select(schema.TaskAgency.task_id).where(schema.TaskAgency.agency_id.in_(match.ids))
-        if role != "any":
-            statement = statement.where(schema.TaskAgency.role == role)
-        with engine.connect() as connection:
-            task_ids = set(connection.scalars(statement))
-        frame = frame[frame["task_id"].isin(task_ids)]
-    for column in ("due_on", "due_last_day", "start_on", "plan_issued_on"):
-        frame[column] = _dates(frame[column])
-    if date_from is not None:
-        start = date_columns(date_from)[0]
-        frame = frame[frame["due_last_day"].map(lambda d: d is not None and d >= start)]
-    if date_to is not None:
-        end = last_day(date_to)
-        frame = frame[frame["due_on"].map(lambda d: d is not None and d <= end)]
-    frame = frame.assign(_undated=frame["due_on"].isna()).sort_values(
-        ["_undated", "due_on", "plan", "task_id"], na_position="last"
-    )
-    return frame.drop(columns="_undated").reset_index(drop=True), match
+    columns, rows, match = timeline_rows(engine, agency=agency, date_from=date_from, date_to=date_to, role=role)
+    return to_frame(columns, rows), match
 
 
-def _dates(column: pd.Series) -> pd.Series:
-    """A column of ``datetime.date`` or None (SQLite returns text, PostgreSQL dates; NaT is a trap)."""
-    parsed = pd.to_datetime(column, errors="coerce")
-    return pd.Series([None if pd.isna(v) else v.date() for v in parsed], index=column.index, dtype=object)
+def to_frame(columns: list[str], rows: list[Row]) -> pd.DataFrame:
+    """The rows as a DataFrame; date columns hold ``datetime.date`` or None (NaT is a trap for plotting)."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for column in DATE_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pd.Series([row[column] for row in rows], index=frame.index, dtype=object)
+    return frame
+
+
+def _as_date(value: object) -> date | None:
+    """SQLite returns dates as text, PostgreSQL as dates: a ``datetime.date`` or None either way."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _short(value: object, limit: int) -> object:
+    if not isinstance(value, str):
+        return value
+    flat = " ".join(value.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def terminal_rows(rows: list[Row], width: int = 90) -> list[tuple[object, ...]]:
+    """The rows of :data:`TABLE_COLUMNS` with one-line, shortened texts: a table an analyst can scan."""
+    limits = {"plan": 28, "text": width}
+    return [tuple(_short(row[c], limits[c]) if c in limits else row[c] for c in TABLE_COLUMNS) for row in rows]
 
 
 def for_terminal(frame: pd.DataFrame, width: int = 90) -> pd.DataFrame:
     """The timeline with one-line, shortened texts: a table an analyst can scan."""
-
-    def short(value: object, limit: int) -> object:
-        if not isinstance(value, str):
-            return value
-        flat = " ".join(value.split())
-        return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
     view = frame[TABLE_COLUMNS].copy()
-    view["plan"] = view["plan"].map(lambda v: short(v, 28))
-    view["text"] = view["text"].map(lambda v: short(v, width))
+    view["plan"] = view["plan"].map(lambda v: _short(v, 28))
+    view["text"] = view["text"].map(lambda v: _short(v, width))
     return view
 
 
