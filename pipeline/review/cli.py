@@ -32,6 +32,11 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [cause.__class__.__name__])[0]
+
+
 def _need_extra() -> None:
     try:
         import fastapi  # noqa: F401
@@ -79,6 +84,7 @@ def review(
     import uvicorn
     from kehoach.pipeline.db import DatabaseError, describe, resolve_url
     from kehoach.pipeline.review.app import Settings, create_app
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         url = resolve_url(db)
@@ -92,6 +98,8 @@ def review(
         app = create_app(settings)
     except DatabaseError as exc:
         raise _fail(str(exc)) from exc
+    except SQLAlchemyError as exc:  # server down, wrong password, not a database file
+        raise _fail(f"cannot open {describe(url)}: {_first_line(exc)}") from exc
     shown_host = f"[{host}]" if ":" in host else host
     typer.echo(
         f"kehoach review on {describe(url)}{' (read-only)' if read_only else ''}: http://{shown_host}:{port}/"
@@ -114,6 +122,7 @@ def export_gold_command(
     """
     from kehoach.pipeline.db import DatabaseError, make_engine, resolve_url, schema_is_current, session_scope
     from kehoach.pipeline.review.gold import export_gold
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         engine = make_engine(resolve_url(db), read_only=True)
@@ -123,6 +132,8 @@ def export_gold_command(
             written = export_gold(session, folder, every=every)
     except DatabaseError as exc:
         raise _fail(str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise _fail(f"cannot read the database: {_first_line(exc)}") from exc
     except OSError as exc:
         raise _fail(f"{folder}: {exc.strerror or exc}") from exc
     for item in written:

@@ -94,7 +94,8 @@ def plan_rows(session: Session) -> list[PlanRow]:
     rows: dict[int, PlanRow] = {}
     for r in session.execute(
         text(
-            "SELECT p.id AS plan_id, d.id AS document_id, d.number, d.title, d.issuer, d.doc_type, d.issued_on, d.issued_text,"
+            "SELECT p.id AS plan_id, d.id AS document_id, d.number, d.title, d.issuer, d.doc_type, d.issued_on,"
+            " d.issued_text,"
             " (SELECT count(*) FROM documents r WHERE r.plan_id = p.id) AS renderings"
             " FROM plans p JOIN documents d ON d.id = p.primary_document_id"
         )

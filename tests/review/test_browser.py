@@ -181,3 +181,48 @@ def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Pat
     overall = _score(gold, pred)
     assert overall["task_p"] == 1.0 and overall["task_r"] < 1.0  # the added task is one the extractor missed
     assert overall["lead_p"] < 1.0 and overall["lead_r"] < 1.0  # the corrected lead
+
+
+LONG_PARTS = (
+    "lamdong-kh-ubnd-2026-pcmt-xa-phuong-dac-khu-khong-ma-tuy.txt",
+    "chinhphu-nq-88-2022-chuong-trinh-hanh-dong-khoang-san.txt",
+    "lamdong-kh-ubnd-2026-kiem-tra-cchc.txt",
+)
+
+
+def test_review_long_plan_without_lag(page, server: str, sqlite_url: str, tmp_path: Path) -> None:
+    """Three real plans end to end: 75,000 characters and 165 tasks on one page."""
+    from tests.review.conftest import ingest
+
+    long_plan = tmp_path / "long-plan.txt"
+    dev = ROOT / "tests" / "corpus" / "dev"
+    long_plan.write_text("\n".join((dev / name).read_text(encoding="utf-8") for name in LONG_PARTS), encoding="utf-8")
+    ingest(sqlite_url, long_plan)
+    found = _query(sqlite_url, "SELECT id, length(content) AS n FROM documents WHERE source_path LIKE '%long-plan.txt'")
+    document_id, characters = found[0]["id"], found[0]["n"]
+    tasks = _query(sqlite_url, f"SELECT count(*) AS n FROM tasks WHERE document_id = {document_id}")[0]["n"]
+    assert characters >= 60_000 and tasks >= 100
+
+    response = page.goto(f"{server}/plans/{document_id}")
+    server_ms = float(response.headers["server-timing"].split("dur=")[1])
+    loaded_ms = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    click_ms = page.evaluate(
+        """() => {
+            const links = document.querySelectorAll('a.goto');
+            const last = links[links.length - 1];
+            const started = performance.now();
+            last.click();
+            return performance.now() - started;
+        }"""
+    )
+    last = page.locator("a.goto").last.get_attribute("data-task")
+    assert page.locator(f'#text [data-t~="{last}"].hl').count() > 0
+    page.screenshot(path=SCREENSHOTS / "long-plan.png")
+    (SCREENSHOTS / "long-plan-timing.json").write_text(
+        json.dumps({"characters": characters, "tasks": tasks, "server_ms": server_ms, "load_ms": loaded_ms,
+                    "click_ms": click_ms}),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert server_ms < 1500, f"server {server_ms:.0f} ms"
+    assert loaded_ms < 5000, f"page load {loaded_ms:.0f} ms"
+    assert click_ms < 200, f"highlight {click_ms:.0f} ms"

@@ -1,0 +1,69 @@
+"""``kehoach review`` and ``kehoach review export-gold`` as a user runs them: one-line errors, gold that scores."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.review.conftest import KEHOACH, RAW, ROOT
+
+SCORE = ROOT / "tests" / "eval" / "score.py"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*KEHOACH, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "0.0.0.0"], "refusing to serve on 0.0.0.0 without a token"),
+        (["--host", "192.168.1.20", "--token", "short"], "at least 16 characters"),
+        (["--read-only", "--db", "{tmp}/missing.db"], "no database at"),
+        (["--db", "{tmp}/not-a-database.db"], "file is not a database"),
+        (["--db", "postgresql://nobody@127.0.0.1:1/kehoach"], "cannot open postgresql+psycopg://nobody@127.0.0.1:1"),
+    ],
+)
+def test_review_cli_refuses_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "not-a-database.db").write_text("not sqlite", encoding="utf-8")
+    done = _run("review", *(a.replace("{tmp}", str(tmp_path)) for a in args), "--port", "1")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def _score(gold: Path, pred: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, str(SCORE), "--gold", str(gold), "--pred", str(pred), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["overall"]
+
+
+def test_review_export_gold_of_an_unreviewed_plan_scores_the_extractor_perfectly(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The gold format is right when the extractor, scored against its own unreviewed output, is perfect."""
+    nothing = _run("review", "export-gold", str(tmp_path / "none"), "--db", sqlite_url)
+    assert nothing.returncode == 0 and "nothing written" in nothing.stderr
+    gold = tmp_path / "gold"
+    done = _run("review", "export-gold", str(gold), "--db", sqlite_url, "--all")
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in gold.glob("*.json"))
+    assert names == sorted(f"{p.name}.json" for p in RAW.iterdir())
+    sample = json.loads((gold / "002_bd6398dc606c56db.txt.json").read_text(encoding="utf-8"))
+    assert sample["document"]["number"] == "122/KH-UBND" and len(sample["tasks"]) > 30
+    assert all(set(task) >= {"anchor", "lead", "coordinating", "start", "due"} for task in sample["tasks"])
+    pred = tmp_path / "pred"
+    text_plans = sorted(RAW.glob("*.txt"))
+    subprocess.run([*KEHOACH, "extract", *map(str, text_plans), "--out", str(pred)], check=True, capture_output=True)
+    for stale in set(gold.glob("*.json")) - {gold / f"{p.name}.json" for p in text_plans}:
+        stale.unlink()  # score the text renderings only (the others need their own predictions)
+    overall = _score(gold, pred)
+    assert overall["task_f1"] == 1.0 and overall["target_f1"] == 1.0 and overall["grounding"] == 1.0
+    assert overall["due_acc"] == 1.0 and overall["fields_acc"] == 1.0
