@@ -51,7 +51,9 @@ PLAN_LABEL_LINES = 3
 # tasks and one of 300 have the same text size; the figure grows instead).
 LINE_INCHES = 0.14
 ROW_PAD_INCHES = 0.05
-FIGURE_WIDTH_INCHES = 11.0
+FIGURE_WIDTH_INCHES = 9.0
+"""900 px: shown 1:1 in a README or a notebook, so an 8 pt label stays 11 px high."""
+LEGEND_COLUMNS = 3
 TASK_FONT_POINTS = 8.0
 PLAN_FONT_POINTS = 8.5
 DPI = 100
@@ -270,8 +272,7 @@ def gantt_figure(frame: Any, *, title: str = "Tasks by due date", today: date | 
     from matplotlib.patches import Patch
 
     layout = gantt_layout(frame)
-    margins = 1.05  # inches: title and upper date axis (0.65), lower date axis (0.4)
-    figure = Figure(figsize=(FIGURE_WIDTH_INCHES, max(2.5, layout.height + margins)), dpi=DPI)
+    figure = Figure(figsize=(FIGURE_WIDTH_INCHES, max(2.5, layout.height + 1.5)), dpi=DPI)  # resized below
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.0, 0.0, 1.0, 1.0))  # placed below, once the label widths are known
     # A one-day deadline on a ten-year axis would be invisible: every bar is at least 1/150 of the window wide.
@@ -316,30 +317,45 @@ def gantt_figure(frame: Any, *, title: str = "Tasks by due date", today: date | 
             )
     axes.tick_params(axis="x", labelsize=8, top=True, labeltop=True)
     axes.grid(axis="x", alpha=0.3, zorder=1)
-    axes.set_title(_title(layout, title), fontsize=10, loc="left", pad=18)
+    heading = figure.text(0, 1, _title(layout, title), fontsize=10, ha="left", va="top")
     handles = [
         Patch(color=colour, label=wrap_label(name, LEGEND_LABEL_WIDTH, 3)) for name, colour in layout.colours.items()
     ]
+    legend = None
     if handles:
-        axes.legend(handles=handles, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Lead agency")
-    _place_axes(figure, axes, margins)
+        columns = min(LEGEND_COLUMNS, len(handles))
+        legend = figure.legend(
+            handles=handles, fontsize=7.5, ncols=columns, loc="upper left", title="Lead agency", title_fontsize=8,
+            alignment="left", frameon=False,
+        )  # fmt: skip
+    _arrange(figure, axes, heading, legend, max(layout.height, 1.0))
     return figure, len(layout.bars)
 
 
-def _place_axes(figure: Any, axes: Any, margins: float) -> None:
-    """Give the y labels and the legend the room they need, in inches, whatever the number of rows."""
+def _arrange(figure: Any, axes: Any, heading: Any, legend: Any, plot_height: float) -> None:
+    """Size the figure and place title, legend and plot in inches, from the measured label and legend sizes.
+
+    From the top: the title, the legend (in columns, so the plot keeps the full width), the upper date axis,
+    the rows at their fixed height, the lower date axis.  Fonts are in points, so the figure grows with the
+    rows instead of the text shrinking.
+    """
     renderer = figure.canvas.get_renderer()
-    width, height = figure.get_size_inches()
-    labels = max((t.get_window_extent(renderer).width for t in axes.get_yticklabels()), default=0.0) / figure.dpi
-    legend = axes.get_legend()
-    legend_width = legend.get_window_extent(renderer).width / figure.dpi + 0.15 if legend else 0.2
+    dpi = figure.dpi
+    labels = max((t.get_window_extent(renderer).width for t in axes.get_yticklabels()), default=0.0) / dpi
     # Left-aligned labels read as a list: push them out by the widest label instead of right-aligning them.
     for tick in axes.get_yticklabels():
         tick.set_horizontalalignment("left")
     axes.tick_params(axis="y", pad=labels * 72 + 4)
-    left = (labels + 0.15) / width
-    right = 1 - legend_width / width
-    axes.set_position((left, 0.4 / height, max(0.2, right - left), (height - margins) / height))
+    title_h, gap, date_axis, bottom, edge = 0.35, 0.1, 0.35, 0.4, 0.12
+    legend_h = legend.get_window_extent(renderer).height / dpi if legend is not None else 0.0
+    width = figure.get_size_inches()[0]
+    height = title_h + legend_h + gap + date_axis + plot_height + bottom
+    figure.set_size_inches(width, height)
+    left = labels + 0.2
+    axes.set_position((left / width, bottom / height, (width - left - edge) / width, plot_height / height))
+    heading.set_position((edge / width, 1 - 0.1 / height))
+    if legend is not None:
+        legend.set_bbox_to_anchor((edge / width, 1 - title_h / height), transform=figure.transFigure)
 
 
 def plot_gantt(frame: Any, path: Path, *, title: str = "Tasks by due date") -> int:
@@ -413,6 +429,9 @@ def gantt_html_figure(frame: Any, *, title: str = "Tasks by due date"):  # noqa:
             "type": "date",
             "side": "top",
             "range": [d.isoformat() for d in layout.window] if layout.window else None,
+            "gridcolor": "#dddddd",
+            "showline": True,
+            "linecolor": "#888888",
         },
         yaxis={
             "tickvals": [row.centre for row in layout.rows],

@@ -90,8 +90,9 @@ def test_png_colours_legend_and_axis(tasks) -> None:  # noqa: ANN001
     axes = figure.axes[0]
     bars = [patch for patch in axes.patches if patch.get_zorder() == 2]
     assert drawn == len(bars) == len(layout.bars) == tasks["due_on"].notna().sum()
+    (box,) = figure.legends
     legend = {text.get_text().replace("\n", " "): to_hex(handle.get_facecolor()) for text, handle in zip(
-        axes.get_legend().get_texts(), axes.get_legend().get_patches(), strict=True)}  # fmt: skip
+        box.get_texts(), box.get_patches(), strict=True)}  # fmt: skip
     assert len(set(legend.values())) == len(legend), f"a colour repeats in the legend: {legend}"
     assert legend.get(NO_LEAD) == NO_LEAD_COLOUR
     named = [name for name in legend if name not in (NO_LEAD, OTHER)]
@@ -107,9 +108,13 @@ def test_png_colours_legend_and_axis(tasks) -> None:  # noqa: ANN001
     first, last = min(b.start for b in layout.bars), max(b.end for b in layout.bars)
     margin = max(timedelta(days=7), (last - first) * 0.03)
     assert first - margin <= low <= first and last <= high <= last + margin
-    # Every label fits in the figure: nothing is clipped at the left edge.
+    # Everything fits in the figure: no label clipped at the left edge, the legend and title above the plot.
     renderer = figure.canvas.get_renderer()
     assert min(tick.get_window_extent(renderer).x0 for tick in axes.get_yticklabels()) >= 0
+    plot = axes.get_window_extent(renderer)
+    assert box.get_window_extent(renderer).y0 > plot.y1 and box.get_window_extent(renderer).y1 <= figure.bbox.y1
+    labels_right = max(tick.get_window_extent(renderer).x1 for tick in axes.get_yticklabels())
+    assert labels_right <= plot.x0 and plot.x1 <= figure.bbox.x1
 
 
 def test_png_is_written_at_a_readable_size(tasks, tmp_path: Path) -> None:  # noqa: ANN001
@@ -119,7 +124,7 @@ def test_png_is_written_at_a_readable_size(tasks, tmp_path: Path) -> None:  # no
     out = tmp_path / "timeline.png"
     drawn = plot_gantt(tasks, out)
     width, height = Image.open(out).size
-    assert width == 1100  # 11 in at 100 dpi: an 8 pt label is 11 px, legible where the README shows it
+    assert width == 900  # 9 in at 100 dpi, shown 1:1 in the README: an 8 pt label is 11 px high
     rows = len(gantt_layout(tasks).rows)
     assert drawn and height >= rows * 15  # each row at least one text line high
 
@@ -167,7 +172,7 @@ def test_wrap_label_breaks_between_words_only() -> None:
 def test_empty_timeline_draws_an_empty_chart() -> None:
     rows = [{"task_id": 1, "plan": "KH", "text": "không hạn", "lead": None, "due_on": None}]
     figure, drawn = gantt_figure(rows)
-    assert drawn == 0 and "1 without a due date" in figure.axes[0].get_title(loc="left")
+    assert drawn == 0 and "1 without a due date" in figure.texts[0].get_text()
     interactive, drawn = gantt_html_figure(rows)
     assert drawn == 0 and "1 without a due date" in interactive.layout.title.text
 
