@@ -119,6 +119,7 @@ def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Pat
     # correct its lead, reload, still there
     row.locator("details.edit summary").click()
     row.locator("input[name=lead]").first.fill("Sở Tài chính")
+    page.screenshot(path=SCREENSHOTS / "plan-editing.png")
     row.locator("form.task-form button[type=submit]").click()
     page.wait_for_load_state("load")
     page.reload()
