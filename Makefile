@@ -16,11 +16,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # The notebook extra (plotly, ipykernel, nbclient) comes with `make run`, so the notebook runs after it.
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[notebook]"
+# A stamp per extra: pip runs again only when pyproject.toml changes (a second `make run` is just the ingest).
+install: $(VENV)/.installed-notebook
+install-test: $(VENV)/.installed-test
 
-install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[$*]"
+	@touch $@
 
 # Installs the missing packages of $(1) as root with apt.  Not root or no apt: a warning (kehoach skips the files
 # a missing tool would read and names the package; the tests needing it are skipped).  apt failing: a warning with
