@@ -98,12 +98,10 @@ def create_app(settings: Settings) -> FastAPI:
         filters = data.PlanFilters(q=q, issuer=issuer, doc_type=doc_type, year=year, lead=lead)
         with session_scope(reader) as session:
             rows = data.plan_rows(session)
+            unmatched = data.unmatched_corrections(session)
         shown = [row for row in rows if filters.keep(row)]
-        return page(
-            request,
-            "plans.html",
-            {"rows": shown, "total": len(rows), "filters": filters, "facets": data.facet_values(rows)},
-        )
+        context = {"rows": shown, "total": len(rows), "filters": filters, "facets": data.facet_values(rows)}
+        return page(request, "plans.html", {**context, "unmatched": unmatched})
 
     @app.get("/plans/{document_id}", response_class=HTMLResponse)
     def plan(request: Request, document_id: int, error: str = ""):

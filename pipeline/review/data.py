@@ -370,3 +370,10 @@ def plan_page_source(session: Session, document_id: int) -> dict | None:
         .first()
     )
     return dict(row) if row else None
+
+
+def unmatched_corrections(session: Session) -> list:
+    """Active corrections that re-extraction could not re-attach to a task: listed for review, never dropped."""
+    from kehoach.pipeline.corrections import list_corrections
+
+    return list_corrections(session, status="unmatched")

@@ -130,6 +130,7 @@ def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Pat
 
     shown = _query(sqlite_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
     assert shown and shown[0]["lead"].startswith("Sở Tài chính") and shown[0]["corrected"] == 1
+    assert _query(sqlite_url, "SELECT author FROM corrections") == [{"author": "browser-test"}]
 
     # undo it
     page.locator("tr.correction button:has-text('Undo')").first.click()

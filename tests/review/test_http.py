@@ -108,6 +108,7 @@ def test_review_plan_page_highlights_every_kind_of_span(client, sample_url: str)
     for css in ("ag-lead", "ag-coord", "ag-other", "tm", "tg", "rf"):
         assert re.search(rf'<span class="[^"]*\b{css}\b', page.text), css
     assert "task.list_item" in page.text or "task.table_row" in page.text  # rule ids beside the tasks
+    assert '<datalist id="agencies">' in page.text and '<option value="Sở Tài chính">' in page.text  # autocomplete
     assert float(page.headers["server-timing"].split("dur=")[1]) > 0
 
 
@@ -304,3 +305,18 @@ def test_review_document_text_is_escaped(sqlite_url: str, tmp_path: Path) -> Non
             assert "<script>alert" not in page and "<img src=x" not in page and "<b>đậm" not in page
         page = client.get(f"/plans/{document_id}").text
         assert "&lt;script&gt;alert(" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_review_unmatched_corrections_are_listed_not_dropped(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    page = client.get(f"/plans/{document_id}").text
+    client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data=_task_form(page, task, lead="Sở Tài chính"))
+    assert 'id="unmatched"' not in client.get("/").text
+    engine = make_engine(sample_url)
+    with engine.begin() as conn:  # what re-extraction does to a correction whose task text is gone
+        conn.execute(text("UPDATE corrections SET status = 'unmatched'"))
+    engine.dispose()
+    listed = client.get("/").text
+    assert 'id="unmatched"' in listed and f'href="/plans/{document_id}#corrections">lead</a>' in listed
+    assert "unmatched" in client.get(f"/plans/{document_id}").text
