@@ -354,6 +354,39 @@ def timeline(
         note(f"{plot}: {drawn} dated tasks drawn")
 
 
+def search(
+    words: Annotated[str, typer.Argument(help='Words to find ("…" for a phrase, word* for a prefix).')],
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many tasks, best first.")] = 20,
+    fmt: Annotated[RowFormat, typer.Option("--format", help="Output format.")] = "table",
+) -> None:
+    """Find tasks by their text, without regard to diacritics or case ("ke hoach" finds "kế hoạch").
+
+    Example: kehoach search "chuyen doi so" --limit 5
+    """
+    from kehoach.pipeline.search import SearchError
+    from kehoach.pipeline.search import search as search_tasks
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        columns, rows = search_tasks(_engine(db, read_only=True), words, limit=limit)
+    except SearchError as exc:
+        raise _fail(str(exc), 1) from exc
+    except SQLAlchemyError as exc:
+        raise _fail(f"search failed: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+    if fmt == "table":
+        rows = [(*row[:-1], _one_line(row[-1], 100)) for row in rows]
+    write_rows(columns, rows, fmt)
+
+
+def _one_line(value: object, limit: int) -> object:
+    """A text on one line, shortened to ``limit`` characters for the terminal table."""
+    if not isinstance(value, str):
+        return value
+    flat = " ".join(value.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def register(app: typer.Typer) -> None:
     """Attach the database commands to the main app."""
     app.command("ingest")(ingest)
@@ -361,3 +394,7 @@ def register(app: typer.Typer) -> None:
     app.command("query")(query)
     app.command("export")(export)
     app.command("timeline")(timeline)
+    app.command("search")(search)
+    from kehoach.pipeline.corrections_cli import corrections  # helper P's module
+
+    app.command("corrections")(corrections)
