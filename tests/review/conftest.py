@@ -27,10 +27,10 @@ KEHOACH = [sys.executable, "-m", "kehoach"]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 
 
-def ingest(url: str, *paths: Path) -> None:
-    """``kehoach ingest PATHS`` (the sample plans by default) into ``url``, as a user runs it."""
+def ingest(url: str, *args: Path | str) -> None:
+    """``kehoach ingest ARGS`` (the sample plans by default) into ``url``, as a user runs it."""
     subprocess.run(
-        [*KEHOACH, "ingest", *map(str, paths or (RAW,)), "--db", url, "--no-progress", "--workers", "1"],
+        [*KEHOACH, "ingest", *map(str, args or (RAW,)), "--db", url, "--no-progress", "--workers", "1"],
         check=True,
         capture_output=True,
         timeout=600,

@@ -9,7 +9,7 @@ import pytest
 from kehoach.pipeline.db import make_engine
 from sqlalchemy import text
 
-from tests.review.conftest import csrf_of, ingest, make_client
+from tests.review.conftest import RAW, csrf_of, ingest, make_client
 
 LARGEST = "002_bd6398dc606c56db.txt"
 """The largest sample plan (33,770 characters, 43 tasks, many 2025/2030 targets)."""
@@ -122,6 +122,17 @@ def test_review_pdf_page_image_is_one_click_away(client, sample_url: str) -> Non
     assert client.get(f"/plans/{pdf}/page/99.png").status_code == 404
     txt = _document(sample_url, LARGEST)
     assert client.get(f"/plans/{txt}/page/1.png").status_code == 404
+
+
+def test_review_other_renderings_point_to_the_primary_one(client, sample_url: str) -> None:
+    renderings = _rows(
+        sample_url, "SELECT document_id, is_primary FROM v_documents WHERE source_path LIKE '%003_3286ee62c434ea9b%'"
+    )
+    primary = next(r["document_id"] for r in renderings if r["is_primary"])
+    assert 'id="not-primary"' not in client.get(f"/plans/{primary}").text
+    for other in (r["document_id"] for r in renderings if not r["is_primary"]):
+        page = client.get(f"/plans/{other}").text
+        assert 'id="not-primary"' in page and f'<a href="/plans/{primary}">' in page
 
 
 def _first_led_task(url: str, document_id: int) -> dict:
@@ -320,3 +331,24 @@ def test_review_unmatched_corrections_are_listed_not_dropped(client, sample_url:
     listed = client.get("/").text
     assert 'id="unmatched"' in listed and f'href="/plans/{document_id}#corrections">lead</a>' in listed
     assert "unmatched" in client.get(f"/plans/{document_id}").text
+
+
+def test_review_correction_survives_re_extraction(client, sample_url: str) -> None:
+    """``kehoach ingest --force`` extracts the plan again: the page still shows the analyst's lead."""
+    document_id = _document(sample_url, LARGEST)
+    task = _first_led_task(sample_url, document_id)
+    text_before = _one(sample_url, "SELECT text FROM tasks WHERE id = :t", t=task["task_id"])
+    page = client.get(f"/plans/{document_id}").text
+    client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data=_task_form(page, task, lead="Sở Tài chính"))
+    ingest(sample_url, RAW / LARGEST, "--force")
+    now = _rows(
+        sample_url,
+        "SELECT task_id, lead, corrected FROM v_tasks_all WHERE document_id = :d AND text = :x",
+        d=document_id,
+        x=text_before,
+    )
+    assert [(r["lead"], r["corrected"]) for r in now] == [("Sở Tài chính", 1)]
+    page = client.get(f"/plans/{document_id}").text
+    row = re.search(rf'<tr id="row-{now[0]["task_id"]}"(.*?)</tr>', page, re.S).group(1)
+    assert '<td class="lead">Sở Tài chính</td>' in row
+    assert re.search(r'<tr class="correction" data-correction="\d+">.*?<td>matched</td>', page, re.S)
