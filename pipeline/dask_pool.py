@@ -1,14 +1,22 @@
 """Batch ingest on a Dask cluster: ``kehoach ingest PATH… --scheduler tcp://HOST:8786`` (or ``local:N``).
 
-Each file costs two small tasks on the workers: one hashes it, and if the
-database does not hold those bytes yet, one reads and extracts it
-(:mod:`kehoach.pipeline.dask_tasks`).  The client never reads a document:
-it lists fsspec folders, looks the hashes up in the database in chunks, and
-writes each returned :class:`~kehoach.models.document.Extraction` through the
-same ``store()`` as a local run, one transaction per document, as results
-arrive (``as_completed``, a bounded number of tasks in flight, so memory
-stays flat however long the batch).  Why the client writes rather than the
-workers, with the measurements, is in the README ("Scaling out with Dask").
+The client never reads a document: it lists fsspec folders and keeps a
+bounded number of tasks in flight (``as_completed``), so memory stays flat
+however long the batch; the workers open the files
+(:mod:`kehoach.pipeline.dask_tasks`).  Who writes the database:
+
+- PostgreSQL: the workers.  One task per file hashes it, skips it if those
+  bytes are stored, else extracts it and writes it in one transaction
+  through the same ``run.store()`` as a local run (idempotent on sha256,
+  agencies upserted with ``ON CONFLICT``); a small outcome comes back.
+- SQLite (one writer): the client.  A task hashes each file, the client
+  looks the hashes up in chunks of 500, a second task extracts each new
+  file, and the client stores the returned extraction.
+
+Measured (README, "Scaling out with Dask"): a client that stores every
+document spends ~50 ms of CPU on each, so it caps a cluster at ~20
+documents/s whatever its size; with the workers writing the client spends
+a few ms per file.  ``KEHOACH_DASK_WRITES=client|workers`` overrides.
 
 Faults: a worker that dies mid-task (``kill -9``) is replaced by its nanny
 and Dask runs the task again elsewhere; after ``ALLOWED_FAILURES`` such
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import time
 import uuid
@@ -39,13 +48,13 @@ from kehoach.pipeline.run import (
     Failure,
     record_error,
     start_run,
-    store,
     stored_hashes,
 )
 from kehoach.pipeline.store import canonical_path
 from sqlalchemy import Engine
 
 SCHEDULER_VARIABLE = "KEHOACH_SCHEDULER"
+WRITES_VARIABLE = "KEHOACH_DASK_WRITES"
 PLUGIN_NAME = "kehoach-extractors"
 ALLOWED_FAILURES = 2
 """Worker deaths a task may cause before its file is recorded as failed (Dask's ``allowed-failures``)."""
@@ -96,8 +105,10 @@ def scheduler_problem(scheduler: str | None, urls: list[str]) -> str | None:
 
 
 @contextlib.contextmanager
-def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[object]:
+def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None = None) -> Iterator[object]:
     """A ``distributed.Client`` on ``spec`` whose workers carry the extraction plugin; closed on exit.
+
+    ``database`` (a URL, password included) is given to the workers when they write their own results.
 
     ``local:N`` starts a LocalCluster of N single-threaded worker processes on 127.0.0.1 with no
     dashboard (nothing listens beyond this machine, nothing is fetched).
@@ -132,7 +143,7 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[object]:
                 ocr = None
         except OSError as exc:  # includes asyncio/Dask connection timeouts
             raise SchedulerError(f"cannot reach the Dask scheduler at {spec} ({exc})") from exc
-        plugin = ExtractorPlugin(limits, ocr)
+        plugin = ExtractorPlugin(limits, ocr, database)
         client.register_plugin(plugin, name=PLUGIN_NAME)
         if local:
             client.wait_for_workers(int(local.group(1)), timeout=CONNECT_SECONDS)
@@ -184,10 +195,11 @@ class _Batch:
         summary: BatchSummary,
         on_progress: Callable[[int, int], None] | None,
         limits: Limits,
+        writes: str = "client",
     ) -> None:
         from distributed import as_completed
 
-        self.engine, self.client, self.summary, self.limits = engine, client, summary, limits
+        self.engine, self.client, self.summary, self.limits, self.writes = engine, client, summary, limits, writes
         self.on_progress, self.done = on_progress, 0
         workers = max(1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
         self.extract_window, self.hash_window = EXTRACTIONS_PER_WORKER * workers, HASHES_PER_WORKER * workers
@@ -210,7 +222,8 @@ class _Batch:
         record_error(self.engine, self.summary.run_id, failure)
 
     def run(self, sources: list[str]) -> None:
-        self.to_hash.extend(sources)
+        # workers that write also hash and look up (one task per file); else the client looks hashes up
+        (self.to_extract if self.writes == "workers" else self.to_hash).extend(sources)
         self._top_up()
         while self.kind:
             future = next(self.running)
@@ -225,7 +238,10 @@ class _Batch:
     def _submit(self, kind: str, source: str) -> None:
         from kehoach.pipeline import dask_tasks
 
-        function = dask_tasks.hash_source if kind == "hash" else dask_tasks.extract_source
+        if kind == "hash":
+            function = dask_tasks.hash_source
+        else:
+            function = dask_tasks.ingest_source if self.writes == "workers" else dask_tasks.extract_source
         key = f"kehoach-{kind}-{uuid.uuid4().hex}"
         priority = 1 if kind == "extract" else 0  # a worker extracts what was looked up before hashing more
         future = self.client.submit(function, source, self.limits, key=key, priority=priority)  # type: ignore[attr-defined]
@@ -273,20 +289,21 @@ class _Batch:
             self.to_look_up.append((source, sha256))
 
     def _extracted(self, future: object, source: str) -> None:
-        sha256 = self.sha256.pop(source, None)
+        from kehoach.pipeline.dask_tasks import store_result
+
+        looked_up = self.sha256.pop(source, None)
         try:
-            _, extraction, error_class, message = future.result()  # type: ignore[attr-defined]
+            result = future.result()  # type: ignore[attr-defined]
+            _, outcome, pages, sha256, error_class, message = (
+                result if self.writes == "workers" else store_result(self.engine, result)
+            )
         except Exception as exc:  # noqa: BLE001 - see _hashed
-            extraction, error_class, message = None, "WorkerCrashed", _task_failure(exc)
-        if extraction is None:
-            self.fail(source, sha256, error_class or "Error", message or "")
+            outcome, pages, sha256, error_class, message = None, 0, None, "WorkerCrashed", _task_failure(exc)
+        if outcome is None:
+            self.fail(source, sha256 or looked_up, error_class or "Error", message or "")
         else:
-            try:
-                self.summary.count(store(self.engine, extraction, source))
-                self.summary.pages += extraction.source.pages or 0
-            except Exception as exc:  # noqa: BLE001 - the document is rolled back; the batch goes on
-                first = str(exc).splitlines()[0] if str(exc) else ""
-                self.fail(source, extraction.source.sha256, type(exc).__name__, first)
+            self.summary.count(outcome)  # type: ignore[arg-type]
+            self.summary.pages += pages
         self.advance()
 
 
@@ -298,6 +315,18 @@ def _task_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def write_mode(engine: Engine, writes: str | None = None) -> str:
+    """Who writes the documents: ``workers`` (PostgreSQL's default: one client's writes cap a cluster at a
+    few workers, see the README) or ``client`` (SQLite's only mode: one writer); ``KEHOACH_DASK_WRITES``."""
+    dialect = engine.dialect.name
+    mode = writes or os.environ.get(WRITES_VARIABLE) or ("workers" if dialect == "postgresql" else "client")
+    if mode not in ("workers", "client"):
+        raise SchedulerError(f"{WRITES_VARIABLE}={mode!r}: expected workers or client")
+    if mode == "workers" and dialect != "postgresql":
+        raise SchedulerError(f"{WRITES_VARIABLE}=workers needs PostgreSQL: on {dialect} the client is the one writer")
+    return mode
+
+
 def ingest_distributed(
     engine: Engine,
     sources: Iterable[str | Path],
@@ -307,6 +336,7 @@ def ingest_distributed(
     on_progress: Callable[[int, int], None] | None = None,
     unreadable: Iterable[tuple[Path | str, str]] = (),
     limits: Limits = DEFAULT_LIMITS,
+    writes: str | None = None,
 ) -> BatchSummary:
     """Ingest ``sources`` (paths the workers see, or fsspec URLs) on the Dask cluster ``scheduler``.
 
@@ -318,13 +348,15 @@ def ingest_distributed(
 
     began = time.perf_counter()
     scheduler = check_scheduler(scheduler)
+    mode = write_mode(engine, writes)
     keys, unlisted = expand_sources(sources)
     upgrade(engine)
     database = engine.url.render_as_string(hide_password=True)
-    run_id = start_run(engine, {"db": database, "scheduler": scheduler, **(args or {})})
+    run_id = start_run(engine, {"db": database, "scheduler": scheduler, "writes": mode, **(args or {})})
     summary = BatchSummary(run_id=run_id, files=len(keys))
-    with connect(scheduler, limits=limits) as client:
-        batch = _Batch(engine, client, summary, on_progress, limits)
+    secret = engine.url.render_as_string(hide_password=False) if mode == "workers" else None
+    with connect(scheduler, limits=limits, database=secret) as client:
+        batch = _Batch(engine, client, summary, on_progress, limits, mode)
         for folder, reason in [*unreadable, *unlisted]:
             batch.fail(str(folder), None, "IngestError", reason)
         batch.run(keys)

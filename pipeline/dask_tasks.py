@@ -27,6 +27,7 @@ from kehoach.pipeline.errors import IngestError
 from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable
 from kehoach.pipeline.pool import TASKS_PER_WORKER, WORKER_PRELOAD, WorkResult, extract_file, init_worker
 from kehoach.pipeline.pool import _outcome as outcome
+from sqlalchemy import Engine
 
 
 def hash_source(source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None, str | None, str | None]:
@@ -72,20 +73,44 @@ def _extract_in_child(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResul
     return source, extraction, error_class, message
 
 
+Stored = tuple[str, str | None, int, str | None, str | None, str | None]
+"""(source, outcome or None, PDF pages, sha256, error class, message) of one file, extracted and written."""
+
+
+def store_result(engine: Engine, result: WorkResult) -> Stored:
+    """Write one :data:`WorkResult` (one transaction, ``run.store``); never raises: a failure is returned."""
+    from kehoach.pipeline.run import store
+
+    source, extraction, error_class, message = result
+    if extraction is None:
+        return source, None, 0, None, error_class, message
+    sha256 = extraction.source.sha256
+    try:
+        outcome = store(engine, extraction, source)
+    except Exception as exc:  # noqa: BLE001 - the document is rolled back; the batch goes on
+        return source, None, 0, sha256, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""
+    return source, outcome, extraction.source.pages or 0, sha256, None, None
+
+
 class ExtractorPlugin(WorkerPlugin):
     """Dask worker plugin: one extraction process per worker, with the extractors loaded, for its lifetime.
 
     ``limits`` bound each document (``max_seconds`` is enforced here, by stopping the process);
     ``ocr_processes`` caps the Tesseract processes of one document (``None``: the worker's
-    ``KEHOACH_OCR_WORKERS``, else its CPU count).
+    ``KEHOACH_OCR_WORKERS``, else its CPU count); ``database`` is the URL workers write to when they
+    store their own results (:func:`extract_and_store`), one engine per worker.
     """
 
     name = PLUGIN_NAME
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS, ocr_processes: int | None = None) -> None:
+    def __init__(
+        self, limits: Limits = DEFAULT_LIMITS, ocr_processes: int | None = None, database: str | None = None
+    ) -> None:
         self.limits = limits
         self.ocr_processes = ocr_processes
+        self.database = database
         self.pool = None
+        self.engine: Engine | None = None
 
     def setup(self, worker: object = None) -> None:
         """Start the extraction process (it dies with this worker, see ``pool.die_with_parent``).
@@ -108,6 +133,8 @@ class ExtractorPlugin(WorkerPlugin):
         )
 
     def teardown(self, worker: object = None) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
         if self.pool is not None:
             self.pool.stop()
             self.pool.join()
@@ -125,3 +152,25 @@ def extract_source(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
 
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     return plugin.extract(source) if plugin is not None else _extract_in_child(source, limits)
+
+
+def ingest_source(source: str, limits: Limits = DEFAULT_LIMITS) -> Stored:
+    """Hash one source, and unless the database holds those bytes, extract and write it from this worker.
+
+    One task per file when the workers write (PostgreSQL): the client then neither looks hashes up nor
+    receives extractions, only this small tuple (outcome ``unchanged`` for stored bytes).
+    """
+    from distributed import get_worker
+    from kehoach.pipeline.db import make_engine, session_scope
+    from kehoach.pipeline.store import find_document
+
+    plugin = get_worker().plugins[PLUGIN_NAME]
+    if plugin.engine is None:
+        plugin.engine = make_engine(plugin.database)
+    _, sha256, error_class, reason = hash_source(source, limits)
+    if sha256 is None:
+        return source, None, 0, None, error_class, reason
+    with session_scope(plugin.engine) as session:
+        if find_document(session, sha256) is not None:
+            return source, "unchanged", 0, sha256, None, None
+    return store_result(plugin.engine, plugin.extract(source))
