@@ -2,7 +2,8 @@
 
 ``kehoach review export-gold DIR`` writes, for each document with at least
 one active correction (or every document with ``every=True``), the file
-``DIR/<source file name>.json`` in the format of ``../shared/eval/GUIDELINES.md``,
+``DIR/<source file name>.json`` (named as ``kehoach extract --out`` names its output,
+a path hash added when two documents share a file name) in the format of ``../shared/eval/GUIDELINES.md``,
 which ``score.py --gold DIR --pred …`` reads.  Values are the views'
 (``v_tasks_all``, ``v_targets_all``): the extraction with the corrections
 applied, so a row marked "not a task" is absent and an added task is there.
@@ -150,11 +151,21 @@ def export_gold(session: Session, folder: Path, *, every: bool = False) -> list[
         documents = list(session.execute(text("SELECT id FROM documents ORDER BY id")).scalars())
     else:
         documents = sorted(document_id for document_id, count in counts.items() if count)
+    from kehoach.pipeline.cli import output_names
+
     folder.mkdir(parents=True, exist_ok=True)
+    wanted = set(documents)
+    sources = {
+        document_id: Path(source)
+        for document_id, source in session.execute(text("SELECT id, source_path FROM documents")).tuples()
+        if document_id in wanted
+    }
+    # the names `kehoach extract --out` gives the same files, so score.py pairs gold and prediction
+    names = output_names([sources[d] for d in documents], folder)
     written = []
     for document_id in documents:
         gold = document_gold(session, document_id)
-        path = folder / f"{gold['file']}.json"
+        path = names[sources[document_id]]
         path.write_text(json.dumps(gold, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         written.append(Exported(path, len(gold["tasks"]), len(gold["targets"]), counts.get(document_id, 0)))
     return written

@@ -67,3 +67,23 @@ def test_review_export_gold_of_an_unreviewed_plan_scores_the_extractor_perfectly
     overall = _score(gold, pred)
     assert overall["task_f1"] == 1.0 and overall["target_f1"] == 1.0 and overall["grounding"] == 1.0
     assert overall["due_acc"] == 1.0 and overall["fields_acc"] == 1.0
+
+
+def test_review_export_gold_names_files_as_extract_does(tmp_path: Path) -> None:
+    """Two plans with one file name: gold and prediction files still pair up (a path hash each)."""
+    from tests.review.conftest import ingest
+
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    plans = []
+    for folder, source in (("a", "000_8544ea3e62a3c3aa.txt"), ("b", "004_0e992517d986f7c1.txt")):
+        plan = tmp_path / folder / "plan.txt"
+        plan.parent.mkdir()
+        plan.write_bytes((RAW / source).read_bytes())
+        plans.append(plan)
+    ingest(url, *plans)
+    gold, pred = tmp_path / "gold", tmp_path / "pred"
+    assert _run("review", "export-gold", str(gold), "--db", url, "--all").returncode == 0
+    subprocess.run([*KEHOACH, "extract", *map(str, plans), "--out", str(pred)], check=True, capture_output=True)
+    names = sorted(p.name for p in gold.glob("*.json"))
+    assert len(names) == 2 and names == sorted(p.name for p in pred.glob("*.json"))
+    assert _score(gold, pred)["task_f1"] == 1.0
