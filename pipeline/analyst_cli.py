@@ -387,6 +387,25 @@ def _one_line(value: object, limit: int) -> object:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def serve(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8001,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+) -> None:
+    """Browse the database in Datasette: search, facets, the analyst questions (SQLite only; kehoach[serve]).
+
+    Example: kehoach serve --port 8001   (then open http://127.0.0.1:8001)
+    """
+    from kehoach.pipeline.serve import ServeError
+    from kehoach.pipeline.serve import serve as run_datasette
+
+    try:
+        code = run_datasette(db, port=port, host=host)
+    except ServeError as exc:
+        raise _fail(str(exc)) from exc
+    raise typer.Exit(code)
+
+
 def register(app: typer.Typer) -> None:
     """Attach the database commands to the main app."""
     app.command("ingest")(ingest)
@@ -395,6 +414,7 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export)
     app.command("timeline")(timeline)
     app.command("search")(search)
+    app.command("serve")(serve)
     from kehoach.pipeline.corrections_cli import corrections  # helper P's module
 
     app.command("corrections")(corrections)

@@ -1,0 +1,1 @@
+"""Datasette metadata shipped with kehoach (``metadata.json``), read by :mod:`kehoach.pipeline.serve`."""

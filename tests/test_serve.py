@@ -1,0 +1,148 @@
+"""``kehoach serve``: Datasette on a real database, tested by HTTP against a server started here.
+
+The database is the bundled samples' text renderings, ingested by the real pipeline; the
+server is the real ``kehoach serve`` command in a subprocess on a free port.  Every
+answer Datasette gives is checked against the same question asked of SQLite directly
+(or of ``kehoach.pipeline.search``).
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from kehoach.pipeline.db import make_engine
+from kehoach.pipeline.search import search
+from typer.testing import CliRunner
+
+from kehoach.api import ingest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serve") / "plans.db"
+    summary = ingest(sorted(RAW.glob("*.txt")), db=str(path), workers=1)
+    assert summary.failed == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(database: Path) -> Iterator[str]:
+    """Base URL of ``kehoach serve --db plans.db`` (database name in Datasette: ``plans``)."""
+    port = _free_port()
+    command = [sys.executable, "-m", "kehoach", "serve", "--db", str(database), "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"kehoach serve did not start: {process.communicate(timeout=5)[0]}")
+            time.sleep(0.3)
+        yield f"{base}/plans"
+    finally:
+        process.send_signal(signal.SIGTERM)  # kehoach stops Datasette, then itself
+        process.wait(timeout=30)
+
+
+def rows_of(database: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def get(url: str, **params: object) -> dict:
+    response = httpx.get(url, params=params, timeout=30)
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def test_canned_query_answers_like_sqlite(server: str, database: Path) -> None:
+    answer = get(f"{server}/targets_for_year.json", year=2030, _shape="objects")
+    expected = rows_of(database, "SELECT indicator FROM v_targets WHERE year = 2030 ORDER BY indicator")
+    assert answer["ok"] and [row["indicator"] for row in answer["rows"]] == [row[0] for row in expected]
+    assert expected, "the samples have 2030 targets"
+    leads = get(f"{server}/reorganised_leads.json", _shape="objects")["rows"]
+    count = rows_of(database, "SELECT count(*) FROM v_tasks WHERE lead_successors IS NOT NULL")[0][0]
+    assert len(leads) == count > 0
+
+
+def test_facet_on_lead_counts_like_group_by(server: str, database: Path) -> None:
+    answer = get(f"{server}/v_timeline.json", _facet="lead", _facet_size="max", _size=0)
+    facet = {item["value"]: item["count"] for item in answer["facet_results"]["lead"]["results"]}
+    expected = dict(rows_of(database, "SELECT lead, count(*) FROM v_timeline WHERE lead IS NOT NULL GROUP BY lead"))
+    assert facet == expected
+    plans = get(f"{server}/v_timeline.json", _size=0)["facet_results"]  # configured facets: plan, lead, …
+    assert {"plan", "lead"} <= set(plans)
+
+
+@pytest.mark.parametrize("words", ["ke hoach", "dau tu", "ĐẦU TƯ"])
+def test_search_is_accent_insensitive(server: str, database: Path, words: str) -> None:
+    answer = get(f"{server}/v_timeline.json", _search=words, _size="max", _shape="objects")
+    found = {row["task_id"] for row in answer["rows"]}
+    _, rows = search(make_engine(f"sqlite:///{database}", read_only=True), words, limit=10_000)
+    assert found == {row[0] for row in rows}
+    assert found
+    canned = get(f"{server}/search_tasks.json", words=words, _shape="objects")["rows"]
+    assert {row["task_id"] for row in canned} == found
+
+
+def test_dau_tu_finds_the_same_tasks_as_dau_tu_with_marks(server: str) -> None:
+    plain = get(f"{server}/v_timeline.json", _search="dau tu", _size="max", _shape="objects")["rows"]
+    marked = get(f"{server}/v_timeline.json", _search="đầu tư", _size="max", _shape="objects")["rows"]
+    assert [row["task_id"] for row in plain] == [row["task_id"] for row in marked]
+
+
+def test_metadata_describes_tables_and_labels_tasks_by_text(server: str, database: Path) -> None:
+    page = httpx.get(f"{server}/v_timeline", timeout=30).text
+    assert "Every task of every plan, once per plan" in page
+    assert "First day of the due period" in page  # a column description
+    answer = get(f"{server}/task_agencies.json", _labels="on", _size=1, _shape="objects")
+    task = answer["rows"][0]["task_id"]
+    assert task["label"] == rows_of(database, "SELECT text FROM tasks WHERE id = ?", task["value"])[0][0]
+    queries = {q["name"] for q in get(f"{server}.json")["queries"]}
+    assert {"due_in_period_for_agency", "targets_for_year", "tasks_citing", "top_coordinators"} <= queries
+
+
+def test_top_coordinators_counts_each_plan_once(server: str, database: Path) -> None:
+    rows = get(f"{server}/top_coordinators.json", _shape="objects")["rows"]
+    coordinating = rows_of(
+        database,
+        "SELECT a.name, ta.task_id FROM task_agencies ta JOIN agencies a ON a.id = ta.agency_id "
+        "JOIN v_tasks t ON t.task_id = ta.task_id WHERE ta.role = 'coordinating'",
+    )
+    counts = Counter(name for name, _ in set(coordinating))
+    assert rows and all(row["tasks"] == counts[row["name"]] for row in rows)
+
+
+def test_serve_refuses_postgresql_and_missing_files(tmp_path: Path) -> None:
+    from kehoach.pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--db", "postgresql://analyst@db.example/kehoach"])
+    assert result.exit_code == 2
+    assert "Datasette serves SQLite files only" in result.stderr and "Traceback" not in result.output
+    result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 2 and "no database at" in result.stderr
+    assert not (tmp_path / "none.db").exists()
