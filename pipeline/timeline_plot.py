@@ -366,7 +366,7 @@ def plot_gantt(frame: Any, path: Path, *, title: str = "Tasks by due date") -> i
     return drawn
 
 
-def gantt_html_figure(frame: Any, *, title: str = "Tasks by due date"):  # noqa: ANN201 - plotly Figure
+def gantt_html_figure(frame: Any, *, title: str = "Tasks by due date", today: date | None = None):  # noqa: ANN201
     """The interactive Gantt chart: same rows and colours as the PNG; hovering a bar shows task, lead and due date."""
     import plotly.graph_objects as go
 
@@ -381,7 +381,7 @@ def gantt_html_figure(frame: Any, *, title: str = "Tasks by due date"):  # noqa:
         bars = [row.bar for row in rows if row.bar is not None]
         figure.add_trace(
             go.Bar(
-                name=name,
+                name=wrap_label(name, LEGEND_LABEL_WIDTH, 3).replace("\n", "<br>"),
                 orientation="h",
                 y=[row.centre for row in rows],
                 base=[bar.start.isoformat() for bar in bars],
@@ -420,11 +420,30 @@ def gantt_html_figure(frame: Any, *, title: str = "Tasks by due date"):  # noqa:
         }
         for top, bottom in layout.shaded_bands()
     ]
+    today = today or date.today()
+    if layout.window is not None and layout.window[0] <= today <= layout.window[1]:
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": today,
+                "x1": today,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#444444", "dash": "dash", "width": 1},
+            }
+        )
     ticktext = [f"<b>{row.label}</b>" if row.is_header else row.label for row in layout.rows]
+    # Pixels from the top: the title, the legend in three columns (so the plot keeps the page's width), the date
+    # axis, then the rows at the PNG's heights.
+    legend_rows = 1 + math.ceil(len(layout.colours) / LEGEND_COLUMNS)  # + its title
+    top = 50 + 26 * legend_rows + 40
+    height = top + int(max(layout.height, 1.0) * DPI) + 30
     figure.update_layout(
-        title=_title(layout, title),
+        title={"text": _title(layout, title), "x": 0.01, "xanchor": "left", "yref": "container", "y": 1 - 12 / height},
         barmode="overlay",
-        height=int(max(2.5, layout.height + 1.6) * DPI),
+        height=height,
         xaxis={
             "type": "date",
             "side": "top",
@@ -436,14 +455,25 @@ def gantt_html_figure(frame: Any, *, title: str = "Tasks by due date"):  # noqa:
         yaxis={
             "tickvals": [row.centre for row in layout.rows],
             "ticktext": [t.replace("\n", "<br>") for t in ticktext],
-            "range": [layout.height, 0],
+            "range": [max(layout.height, 1.0), 0],
             "tickfont": {"size": 11},
             "showgrid": False,
         },
-        legend={"title": {"text": "Lead agency"}},
+        legend={
+            "title": {"text": "Lead agency", "side": "top left"},
+            "orientation": "h",
+            "x": 0.01,
+            "xref": "container",
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1 - 48 / height,
+            "yanchor": "top",
+            "entrywidth": 1 / LEGEND_COLUMNS - 0.01,
+            "entrywidthmode": "fraction",
+        },
         shapes=shapes,
         plot_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 90, "b": 20},
+        margin={"l": 10, "r": 20, "t": top, "b": 30},
     )
     return figure, len(layout.bars)
 
