@@ -76,7 +76,13 @@ def sample_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         target = tmp_path / "review.db"
         shutil.copyfile(request.getfixturevalue("sqlite_sample"), target)
         return f"sqlite:///{target}"
-    return _postgres_copy(request.getfixturevalue("postgres_server"), request.getfixturevalue("postgres_sample"))
+    return request.getfixturevalue("postgres_sample_url")
+
+
+@pytest.fixture
+def postgres_sample_url(postgres_server: str, postgres_sample: tuple[str, str]) -> str:  # noqa: F811
+    """A private PostgreSQL copy of the sample database."""
+    return _postgres_copy(postgres_server, postgres_sample)
 
 
 @pytest.fixture

@@ -1,10 +1,11 @@
 """The review app in a real browser: Debian's headless Chromium driven by Playwright (no browser download).
 
 A fixture starts ``kehoach review`` as a user would (a subprocess on a free
-port) on a copy of the sample database; the test opens the largest plan,
-clicks a task and sees its span highlighted, corrects a lead, reloads and
-sees it kept, sees it in ``kehoach query … v_tasks``, undoes it, adds a
-missed task by selecting its text, then exports gold and scores it.
+port) on a copy of the sample database (SQLite, and PostgreSQL for the main
+test).  The test opens the largest plan, clicks a task and sees its span
+highlighted, corrects a lead, reloads and sees it kept, sees it in
+``kehoach query … v_tasks``, undoes it, adds a missed task by selecting its
+text, then exports gold and scores it.
 Screenshots land in ``tests/review/screenshots/`` (git-ignored).
 """
 
@@ -38,11 +39,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(sqlite_url: str) -> Iterator[str]:
-    """Base URL of ``kehoach review`` serving a private copy of the sample database."""
+def served_url(request: pytest.FixtureRequest) -> str:
+    """The database the server serves: a copy of the sample database on SQLite (or PostgreSQL when parametrised)."""
+    backend = getattr(request, "param", "sqlite")
+    return request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_sample_url")
+
+
+@pytest.fixture
+def server(served_url: str) -> Iterator[str]:
+    """Base URL of ``kehoach review`` serving ``served_url``."""
     port = _free_port()
     process = subprocess.Popen(
-        [*KEHOACH, "review", "--db", sqlite_url, "--port", str(port), "--author", "browser-test"],
+        [*KEHOACH, "review", "--db", served_url, "--port", str(port), "--author", "browser-test"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -94,9 +102,14 @@ def _score(gold: Path, pred: Path) -> dict:
     return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["overall"]
 
 
-def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "served_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_review_in_the_browser(page, server: str, served_url: str, tmp_path: Path) -> None:
+    shots = SCREENSHOTS if served_url.startswith("sqlite") else SCREENSHOTS / "postgresql"
+    shots.mkdir(exist_ok=True)
     page.goto(server + "/")
-    page.screenshot(path=SCREENSHOTS / "plans.png", full_page=True)
+    page.screenshot(path=shots / "plans.png", full_page=True)
     page.fill("input[name=q]", "do thi")  # accents left out on purpose
     page.press("input[name=q]", "Enter")
     page.wait_for_url("**/?q=do+thi*")
@@ -114,34 +127,34 @@ def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Pat
     box = highlighted.first.bounding_box()
     pane = page.locator(".text-pane").bounding_box()
     assert box and pane and pane["y"] <= box["y"] <= pane["y"] + pane["height"]
-    page.screenshot(path=SCREENSHOTS / "plan-task-highlighted.png")
+    page.screenshot(path=shots / "plan-task-highlighted.png")
 
     # correct its lead, reload, still there
     row.locator("details.edit summary").click()
     row.locator("input[name=lead]").first.fill("Sở Tài chính")
-    page.screenshot(path=SCREENSHOTS / "plan-editing.png")
+    page.screenshot(path=shots / "plan-editing.png")
     row.locator("form.task-form button[type=submit]").click()
     page.wait_for_load_state("load")
     page.reload()
     row = page.locator(f"#row-{task_id}")
     assert row.locator("td.lead").inner_text().startswith("Sở Tài chính")
     assert "corrected" in (row.get_attribute("class") or "")
-    page.screenshot(path=SCREENSHOTS / "plan-corrected.png")
+    page.screenshot(path=shots / "plan-corrected.png")
 
-    shown = _query(sqlite_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
+    shown = _query(served_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
     assert shown and shown[0]["lead"].startswith("Sở Tài chính") and shown[0]["corrected"] == 1
-    assert _query(sqlite_url, "SELECT author FROM corrections") == [{"author": "browser-test"}]
+    assert _query(served_url, "SELECT author FROM corrections") == [{"author": "browser-test"}]
 
     # undo it
     page.locator("tr.correction button:has-text('Undo')").first.click()
     page.wait_for_load_state("load")
     assert page.locator(f"#row-{task_id} td.lead").inner_text() == lead_before
-    shown = _query(sqlite_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
+    shown = _query(served_url, f"SELECT lead, corrected FROM v_tasks WHERE task_id = {task_id}")
     assert shown[0]["corrected"] == 0
 
     # add a missed task by selecting its text: the offsets the page computes are the database's
     document_id = int(page.url.split("/plans/")[1].split("#")[0].split("?")[0])
-    content = _query(sqlite_url, f"SELECT content FROM documents WHERE id = {document_id}")
+    content = _query(served_url, f"SELECT content FROM documents WHERE id = {document_id}")
     lines = [line.strip() for line in content[0]["content"].splitlines() if len(line.strip()) > 60 and "'" not in line]
     missed = lines[len(lines) // 2][:50].strip()  # any stretch of the text: the analyst decides
     page.evaluate(
@@ -161,13 +174,13 @@ def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Pat
         missed,
     )
     page.wait_for_selector("#add-task:not([hidden])")
-    page.screenshot(path=SCREENSHOTS / "plan-selection.png")
+    page.screenshot(path=shots / "plan-selection.png")
     page.click("#add-task button")
     page.wait_for_load_state("load")
     added = page.locator("tr.task-row.added")
     assert added.count() == 1 and missed in added.inner_text()
     start = content[0]["content"].index(missed)
-    rows = _query(sqlite_url, "SELECT text, span_start FROM v_tasks_all WHERE text = '" + missed + "'")
+    rows = _query(served_url, "SELECT text, span_start FROM v_tasks_all WHERE text = '" + missed + "'")
     assert rows == [{"text": missed, "span_start": start}]
 
     # a lead correction again, then gold: the extractor scores below 1 exactly where the analyst disagreed
@@ -177,7 +190,7 @@ def test_review_in_the_browser(page, server: str, sqlite_url: str, tmp_path: Pat
     row.locator("form.task-form button[type=submit]").click()
     page.wait_for_load_state("load")
     gold, pred = tmp_path / "gold", tmp_path / "pred"
-    subprocess.run([*KEHOACH, "review", "export-gold", str(gold), "--db", sqlite_url], check=True, capture_output=True)
+    subprocess.run([*KEHOACH, "review", "export-gold", str(gold), "--db", served_url], check=True, capture_output=True)
     assert (gold / f"{LARGEST}.json").exists()
     subprocess.run([*KEHOACH, "extract", str(RAW / LARGEST), "--out", str(pred)], check=True, capture_output=True)
     overall = _score(gold, pred)
@@ -192,17 +205,17 @@ LONG_PARTS = (
 )
 
 
-def test_review_long_plan_without_lag(page, server: str, sqlite_url: str, tmp_path: Path) -> None:
+def test_review_long_plan_without_lag(page, server: str, served_url: str, tmp_path: Path) -> None:
     """Three real plans end to end: 75,000 characters and 165 tasks on one page."""
     from tests.review.conftest import ingest
 
     long_plan = tmp_path / "long-plan.txt"
     dev = ROOT / "tests" / "corpus" / "dev"
     long_plan.write_text("\n".join((dev / name).read_text(encoding="utf-8") for name in LONG_PARTS), encoding="utf-8")
-    ingest(sqlite_url, long_plan)
-    found = _query(sqlite_url, "SELECT id, length(content) AS n FROM documents WHERE source_path LIKE '%long-plan.txt'")
+    ingest(served_url, long_plan)
+    found = _query(served_url, "SELECT id, length(content) AS n FROM documents WHERE source_path LIKE '%long-plan.txt'")
     document_id, characters = found[0]["id"], found[0]["n"]
-    tasks = _query(sqlite_url, f"SELECT count(*) AS n FROM tasks WHERE document_id = {document_id}")[0]["n"]
+    tasks = _query(served_url, f"SELECT count(*) AS n FROM tasks WHERE document_id = {document_id}")[0]["n"]
     assert characters >= 60_000 and tasks >= 100
 
     response = page.goto(f"{server}/plans/{document_id}")
