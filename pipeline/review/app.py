@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,6 +28,8 @@ from kehoach.pipeline.review.page_image import PageUnavailable, page_png
 from kehoach.pipeline.review.security import CSRF_FIELD, csrf_ok, csrf_token, make_guard
 from kehoach.pipeline.review.spans import render
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 HERE = Path(__file__).resolve().parent
 
@@ -143,9 +146,13 @@ def create_app(settings: Settings) -> FastAPI:
         if not csrf_ok(request, str(form.get(CSRF_FIELD) or "")):
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
         target = f"/plans/{document_id}"
-        try:
+
+        def transaction() -> str | None:
             with session_scope(writer) as session:
-                result = change(session, form)
+                return change(session, form)
+
+        try:  # in a worker thread: an SQLite writer may wait for an ingest's lock, the event loop must not
+            result = await run_in_threadpool(transaction)
         except ValueError as exc:
             return RedirectResponse(f"{target}?error={quote(str(exc))}#{anchor}", 303)
         return RedirectResponse(f"{target}#{result or anchor}", 303)
@@ -180,9 +187,13 @@ def create_app(settings: Settings) -> FastAPI:
 
         return await write(request, document_id, "corrections", change)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+    @app.exception_handler(StarletteHTTPException)  # ours, and the router's 404 and 405
+    async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
         return page(request, "error.html", {"status": exc.status_code, "detail": exc.detail}, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)  # /plans/abc: a page that does not exist, not a JSON dump
+    async def bad_address(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return page(request, "error.html", {"status": 404, "detail": f"no such page: {request.url.path}"}, 404)
 
     app.state.settings = settings
     app.state.engines = (reader, writer)

@@ -264,7 +264,10 @@ def test_review_writes_need_the_csrf_token(client, sample_url: str) -> None:
         url, data={"not_task": "1", "csrf": csrf_of(page)}, headers={"origin": "http://attacker.example"}
     )
     assert cross.status_code == 403
-    assert client.get(url).status_code == 405  # a write is never a GET
+    refused = client.get(url)
+    assert refused.status_code == 405 and "text/html" in refused.headers["content-type"]  # a write is never a GET
+    assert client.get("/plans/not-a-number").status_code == 404
+    assert client.get("/plans/999999").status_code == 404
     assert _one(sample_url, "SELECT count(*) FROM corrections") == 0
 
 
