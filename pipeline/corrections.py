@@ -15,8 +15,10 @@ from its anchor (the span and text of the corrected task or target when the corr
 
 1. the row with the same span (and, for a task, the same text once spaces are collapsed);
 2. else the row with the same text (the nearest to the old span when the text recurs);
-3. else the row whose span overlaps the old span by at least :data:`OVERLAP` of their union (the
-   extractor moved a boundary by a few words);
+3. else the row whose text is most like the anchor text (difflib ratio at least :data:`SIMILAR`, 0.8:
+   the extractor moved a boundary by a few words, or the new version of the file fixed a typo), the
+   rows overlapping the old span first, then the nearest; a row that merely overlaps the old span is
+   not enough: when a task is deleted from the file, the next one moves into its place;
 4. else the correction is ``status = 'unmatched'``: kept, listed by ``list_corrections(status=
    "unmatched")`` and ``kehoach corrections --unmatched``, applied by no view, matched again by a later
    re-extraction if its row comes back.
@@ -31,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from difflib import SequenceMatcher
 from typing import Any
 
 from kehoach.models import schema
@@ -44,7 +47,7 @@ AGENCY_FIELDS = ("lead", "coordinating")
 TARGET_KEYS = ("indicator", "min_value", "max_value", "unit", "year", "qualifier")
 NEW_TASK_RULE = "correction.new_task"
 """``tasks.rule`` of a task an analyst added."""
-OVERLAP = 0.8
+SIMILAR = 0.8
 NAME_SEPARATOR = "; "
 """How the views join agency names (``v_tasks.lead``)."""
 
@@ -425,15 +428,21 @@ def match_span(
     same_text = [r for r in rows if _squash(r[3]) == key] if key else []
     if same_text:
         return min(same_text, key=lambda r: abs(r[1] - start))
-    if same_span:
+    if same_span and not key:
         return same_span[0]
-    best, best_share = None, 0.0
+    best, best_key = None, None
     for row in rows:
-        overlap = min(end, row[2]) - max(start, row[1])
-        union = max(end, row[2]) - min(start, row[1])
-        if overlap > 0 and union > 0 and overlap / union > best_share:
-            best, best_share = row, overlap / union
-    return best if best_share >= OVERLAP else None
+        matcher = SequenceMatcher(None, key, _squash(row[3]), autojunk=False)
+        if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+            continue
+        ratio = matcher.ratio()
+        if ratio < SIMILAR:
+            continue
+        overlaps = min(end, row[2]) > max(start, row[1])
+        rank = (not overlaps, -ratio, abs(row[1] - start))
+        if best_key is None or rank < best_key:
+            best, best_key = row, rank
+    return best
 
 
 def reattach(session: Session, document_id: int) -> dict[str, int]:
