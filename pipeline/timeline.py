@@ -54,7 +54,7 @@ def parse_period(value: str) -> PartialDate:
         raise TimelineError(f"{value!r} is not a period: use YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in match.groups())
     try:  # the calendar decides: 2026-02-30 is an error, not 28 February
-        date(year, month or 1, day or 1)  # type: ignore[arg-type]
+        date(year, 1 if month is None else month, 1 if day is None else day)  # type: ignore[arg-type]
     except ValueError as exc:
         raise TimelineError(f"{value!r} is not a valid date ({exc})") from exc
     period = PartialDate(year=year, month=month, day=day)  # type: ignore[arg-type]
@@ -147,7 +147,7 @@ def timeline_rows(
     for row in rows:
         for column in DATE_COLUMNS:
             if column in row:
-                row[column] = _as_date(row[column])
+                row[column] = as_date(row[column])
     if date_from is not None:
         start = date_columns(date_from)[0]
         rows = [row for row in rows if row["due_last_day"] is not None and row["due_last_day"] >= start]
@@ -187,14 +187,18 @@ def to_frame(columns: list[str], rows: list[Row]) -> pd.DataFrame:
     return frame
 
 
-def _as_date(value: object) -> date | None:
-    """SQLite returns dates as text, PostgreSQL as dates: a ``datetime.date`` or None either way."""
+def as_date(value: object) -> date | None:
+    """A ``datetime.date`` or None from what a database or pandas hands back.
+
+    SQLite returns dates as ISO text, PostgreSQL as dates, a DataFrame may hold
+    Timestamps, NaT or NaN: NaT is a ``datetime`` that is not equal to itself.
+    """
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value  # type: ignore[return-value]
     if isinstance(value, datetime):
-        return value.date()
+        return None if value != value else value.date()
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         return None
 

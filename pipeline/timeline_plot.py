@@ -28,9 +28,11 @@ import textwrap
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from kehoach.pipeline.timeline import as_date
 
 TOP_LEADS = 8
 """Lead agencies that get a colour of their own; the others are "other agencies"."""
@@ -134,23 +136,6 @@ def wrap_label(text: object, width: int, max_lines: int) -> str:
     return "\n".join(lines)
 
 
-def _as_date(value: object) -> date | None:
-    """A ``date`` from what a database or pandas hands back (date, datetime, Timestamp, ISO text, None, NaN, NaT)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, datetime):
-        return None if value != value else value.date()  # NaT is not equal to itself
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    to_pydatetime = getattr(value, "to_pydatetime", None)  # a pandas Timestamp that is not a datetime subclass
-    return to_pydatetime().date() if callable(to_pydatetime) else None
-
-
 def _records(frame: Any) -> list[Mapping[str, object]]:
     """Rows of a pandas DataFrame or any iterable of mappings."""
     if hasattr(frame, "to_dict"):
@@ -170,13 +155,13 @@ def _leads(value: object) -> list[str]:
 
 def _span(row: Mapping[str, object]) -> tuple[date, date] | None:
     """(start, end) of a task's bar, or None when it has no due date."""
-    due_on = _as_date(row.get("due_on"))
+    due_on = as_date(row.get("due_on"))
     if due_on is None:
         return None
-    end = _as_date(row.get("due_last_day")) or due_on
-    start = _as_date(row.get("start_on"))
+    end = as_date(row.get("due_last_day")) or due_on
+    start = as_date(row.get("start_on"))
     if start is None or start > end:
-        issued = _as_date(row.get("plan_issued_on"))
+        issued = as_date(row.get("plan_issued_on"))
         start = issued if issued is not None and issued <= end else end - timedelta(days=30)
     return start, end
 
@@ -196,7 +181,7 @@ def gantt_layout(frame: Any, *, max_tasks: int = MAX_PLOTTED_TASKS, top_leads: i
             undated += 1
         else:
             dated.append((record, span))
-    dated.sort(key=lambda item: (_as_date(item[0].get("due_on")), str(item[0].get("task_id"))))
+    dated.sort(key=lambda item: (as_date(item[0].get("due_on")), str(item[0].get("task_id"))))
     omitted = max(0, len(dated) - max_tasks)
     dated = dated[:max_tasks]
 
@@ -222,7 +207,7 @@ def gantt_layout(frame: Any, *, max_tasks: int = MAX_PLOTTED_TASKS, top_leads: i
                 start=start,
                 end=end,
                 due_text=_text(record.get("due_text")),
-                due_on=_as_date(record.get("due_on")) or end,
+                due_on=as_date(record.get("due_on")) or end,
                 label=wrap_label(record.get("text"), TASK_LABEL_WIDTH, TASK_LABEL_LINES),
             )
         )
