@@ -8,12 +8,13 @@ a user mistake is one ``kehoach: …`` line with a documented exit code.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 from kehoach.pipeline import limit_options
-from kehoach.pipeline.cli_output import RowFormat, note, quiet, write_rows
+from kehoach.pipeline.cli_output import LOGGER, RowFormat, note, quiet, write_rows
 from kehoach.pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
     EXIT_MISSING_PATH,
@@ -37,10 +38,12 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 
 def _engine(db: str | None, *, read_only: bool = False):  # noqa: ANN202 - sqlalchemy Engine
-    from kehoach.pipeline.db import DatabaseError, make_engine, resolve_url
+    from kehoach.pipeline.db import DatabaseError, describe, make_engine, resolve_url
 
     try:
-        return make_engine(resolve_url(db), read_only=read_only)
+        url = resolve_url(db)
+        LOGGER.info("database %s%s", describe(url), " (read-only)" if read_only else "")
+        return make_engine(url, read_only=read_only)
     except DatabaseError as exc:
         raise _fail(str(exc)) from exc
 
@@ -223,7 +226,9 @@ def query(
     try:
         engine = _engine(db, read_only=True)
         # printed straight from the rows in every format: pandas alone would cost 0.2-0.3 s to import
+        began = time.perf_counter()
         columns, rows = execute_read_only(engine, check_read_only(sql, engine.dialect.name), timeout_s=timeout)
+        LOGGER.info("%d rows in %.3f s", len(rows), time.perf_counter() - began)
     except QueryRejected as exc:
         raise _fail(f"query rejected: {exc}") from exc
     except QueryFailed as exc:

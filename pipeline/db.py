@@ -13,6 +13,7 @@ The Alembic configuration is built in code from the installed package, so
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -83,6 +84,11 @@ def sqlite_synchronous(requested: str | None = None) -> str:
     return mode
 
 
+def _json_text(value: object) -> str:
+    """JSON columns store Vietnamese as written ("Bộ Xây dựng"), not ``\\u`` escapes, for whoever reads them raw."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str, *, read_only: bool = False, synchronous: str | None = None) -> Engine:
     """An engine for ``url``; ``read_only`` opens sessions that cannot write, whatever SQL they are sent.
 
@@ -97,7 +103,7 @@ def make_engine(url: str, *, read_only: bool = False, synchronous: str | None = 
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, read_only=read_only, synchronous=sqlite_synchronous(synchronous))
     if not read_only:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_serializer=_json_text)
     options = "-c default_transaction_read_only=on"
     return create_engine(parsed, poolclass=NullPool, connect_args={"options": options})
 
@@ -110,7 +116,7 @@ def _sqlite_engine(url: URL, *, read_only: bool, synchronous: str = "NORMAL") ->
         return create_engine("sqlite://", creator=lambda: _sqlite_reader(path), poolclass=NullPool)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": WRITER_BUSY_TIMEOUT_S})
+    engine = create_engine(url, connect_args={"timeout": WRITER_BUSY_TIMEOUT_S}, json_serializer=_json_text)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
