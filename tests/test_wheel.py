@@ -28,6 +28,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "tests" / "corpus" / "dev"
 SHADOWS = ("models", "pipeline", "extractors")
+PACKAGE_DIRS = {
+    "kehoach": "kehoach",
+    "pipeline": "kehoach/pipeline",
+    "extractors": "kehoach/extractors",
+    "models": "kehoach/models",
+}
+"""Repository folder → installed package path (pyproject's [tool.setuptools.package-dir])."""
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -81,6 +88,13 @@ def test_wheel_holds_the_package_data(wheel: Path) -> None:
     assert any(n.startswith("kehoach/models/migrations/versions/0001") for n in names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not any(n.split("/")[0] in SHADOWS for n in names)  # nothing installs as top-level models/pipeline
+    # Every file git tracks in the package folders ships (templates, static files, JSON tables, migrations).
+    tracked = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", *PACKAGE_DIRS], capture_output=True, text=True, check=True
+    ).stdout.split()
+    if tracked:  # a source tree without git (an sdist) has nothing to compare with
+        installed = [PACKAGE_DIRS[path.split("/")[0]] + path[path.index("/") :] for path in tracked]
+        assert not [path for path in installed if path not in names], "tracked files missing from the wheel"
 
 
 def test_cli_runs_from_the_wheel_outside_the_checkout(installed: tuple[Path, Path, dict[str, str]]) -> None:
