@@ -355,3 +355,13 @@ def test_review_correction_survives_re_extraction(client, sample_url: str) -> No
     row = re.search(rf'<tr id="row-{now[0]["task_id"]}"(.*?)</tr>', page, re.S).group(1)
     assert '<td class="lead">Sở Tài chính</td>' in row
     assert re.search(r'<tr class="correction" data-correction="\d+">.*?<td>matched</td>', page, re.S)
+
+
+def test_review_pages_read_through_an_engine_that_cannot_write(client, sample_url: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    reader, _writer = client.app.state.engines
+    with pytest.raises(DBAPIError), reader.begin() as conn:
+        conn.execute(text("DELETE FROM corrections"))
+    with pytest.raises(DBAPIError), reader.begin() as conn:
+        conn.execute(text("CREATE TABLE intruder (a INTEGER)"))
