@@ -8,13 +8,12 @@ flight, and workers are recycled, so memory stays flat over thousands of
 files.  The parent (``kehoach.pipeline.run``) alone writes to the database.
 
 A worker that dies (killed by a signal, the OOM killer, a segfault in a C
-library) or overruns ``--max-seconds`` costs the one file it held: the pool
-(`pebble <https://pypi.org/project/Pebble/>`_, which watches every worker
-and times every task) reports that file as failed, starts a fresh worker and
-goes on.  ``concurrent.futures.ProcessPoolExecutor`` could not: one dead
-worker broke the whole pool and every file in flight with it.  Workers die
-with their parent (``PR_SET_PDEATHSIG``), so a killed ``ingest`` leaves no
-orphans behind.
+library) or overruns ``--max-seconds`` costs the one file it held: the
+supervisor (:mod:`kehoach.pipeline.supervisor`, one pipe per worker) reports
+that file as failed, starts a fresh worker and goes on.
+``concurrent.futures.ProcessPoolExecutor`` could not: one dead worker broke
+the whole pool and every file in flight with it.  Workers die with their
+parent (``PR_SET_PDEATHSIG``), so a killed ``ingest`` leaves no orphans.
 """
 
 from __future__ import annotations
@@ -27,8 +26,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures import TimeoutError as FutureTimeout
 
 from kehoach.models.document import Extraction
 from kehoach.pipeline.errors import KehoachError
@@ -40,9 +37,8 @@ from kehoach.pipeline.limits import (
     time_limit,
     time_message,
 )
+from kehoach.pipeline.supervisor import TASKS_PER_WORKER, Supervisor, describe_death  # noqa: F401 - re-exported
 
-TASKS_PER_WORKER = 200
-"""Documents a worker extracts before it is replaced: caps what a slow leak in a parser can grow to."""
 DOCUMENTS_PER_AUTO_WORKER = 16
 """Without ``--workers``, one worker process per this many documents to extract (up to the CPU count):
 below that, starting the fork server and the workers costs more than it saves (12 text-layer PDFs on
@@ -178,65 +174,25 @@ def _size(path: str) -> int:
         return 0  # reported when the worker reads it
 
 
-def describe_death(exitcode: int | None, path: str) -> str:
-    """Why the worker holding ``path`` is gone, from its exit code (negative: the signal that killed it)."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = "an unknown signal"
-        hint = " (the out-of-memory killer sends it, as does kill -9)" if -exitcode == signal.SIGKILL else ""
-        return f"worker killed by signal {-exitcode} ({name}){hint} while reading {path}"
-    return f"worker exited with code {exitcode} while reading {path}"
-
-
-def _outcome(future: Future[WorkResult], path: str, limits: Limits) -> WorkResult:
-    """The result of one task, or the failure that its worker's death or time limit makes of it."""
-    from pebble import ProcessExpired
-
-    try:
-        return future.result()
-    except FutureTimeout:
-        assert limits.max_seconds is not None
-        return path, None, "TimeLimitExceeded", time_message(limits.max_seconds)
-    except ProcessExpired as exc:
-        return path, None, "WorkerKilled", describe_death(exc.exitcode, path)
-    except Exception as exc:  # noqa: BLE001 - e.g. a result that cannot be sent back: this file fails, not the run
-        return path, None, type(exc).__name__, str(exc) or repr(exc)
-
-
 def _extract_in_pool(paths: list[str], workers: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[WorkResult]:
-    """Results in completion order, with at most ``2 × workers`` extractions held at once.
+    """Results in completion order from ``workers`` supervised processes (:mod:`kehoach.pipeline.supervisor`).
 
     The largest files go first (longest job first): a 60-page PDF left for the end of a batch kept one
     worker busy while the others had nothing left to do.  Results are stored as they arrive in any case.
-    The pool enforces the time limit (it kills the worker and starts another); the worker itself keeps
-    the memory cap, so a bomb fails with a message rather than through the OOM killer.
+    The supervisor enforces the time limit (it kills the worker and starts another); the worker itself
+    keeps the memory cap, so a bomb fails with a message rather than through the OOM killer.
     """
-    from pebble import ProcessPool
-
-    queue = sorted(paths, key=_size)  # popped from the end: largest first
-    window = 2 * workers
-    pool = ProcessPool(
-        max_workers=workers,
-        max_tasks=TASKS_PER_WORKER,
+    supervisor = Supervisor(
+        _pool_context(),
+        workers,
+        extract_file,
+        (limits,),
         initializer=init_worker,
         initargs=(ocr_processes_per_worker(workers), os.getpid()),
-        context=_pool_context(),
+        max_seconds=limits.max_seconds,
+        timeout_message=time_message,
     )
-    pending: dict[Future[WorkResult], str] = {}
-    try:
-        while queue or pending:
-            while queue and len(pending) < window:
-                path = queue.pop()
-                pending[pool.schedule(extract_file, args=(path, limits), timeout=limits.max_seconds)] = path
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                yield _outcome(future, pending.pop(future), limits)
-        pool.close()
-    finally:
-        pool.stop()  # after close(): the workers are idle; on an error or Ctrl-C: they are killed now
-        pool.join()
+    return supervisor.run(sorted(paths, key=_size))  # taken from the end: largest first
 
 
 def extraction_results(paths: list[str], workers: int | None, limits: Limits = DEFAULT_LIMITS) -> Iterator[WorkResult]:

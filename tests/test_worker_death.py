@@ -84,13 +84,22 @@ def test_worker_death_costs_one_document_and_the_batch_goes_on(tmp_path: Path) -
 
 @needs_ocr
 def test_worker_time_limit_is_enforced_by_the_pool(tmp_path: Path) -> None:
-    """The scanned PDF takes seconds of OCR; with ``max_seconds=1`` it fails alone, the texts are read."""
-    paths = _batch(tmp_path)
+    """A 10-page scan takes many seconds of OCR; with ``max_seconds=2`` it fails alone, small texts are read."""
+    import pypdfium2 as pdfium
+
+    scan = pdfium.PdfDocument.new()
+    source = pdfium.PdfDocument(str(SCANNED))
+    for _ in range(5):
+        scan.import_pages(source)
+    long_scan = tmp_path / "scan-10-pages.pdf"
+    scan.save(str(long_scan))
+    texts = sorted(_batch(tmp_path)[1:], key=lambda p: Path(p).stat().st_size)[:5]
+    paths = [str(long_scan), *texts]
     began = time.monotonic()
-    results = list(pool._extract_in_pool(paths, 2, Limits(max_seconds=1.0)))
+    results = list(pool._extract_in_pool(paths, 2, Limits(max_seconds=2.0)))
     assert time.monotonic() - began < 60
     failed = {path: (error, message) for path, extraction, error, message in results if extraction is None}
-    assert failed == {paths[0]: ("TimeLimitExceeded", "stopped after 1 s, the time limit for one file (--max-seconds)")}
+    assert failed == {paths[0]: ("TimeLimitExceeded", "stopped after 2 s, the time limit for one file (--max-seconds)")}
     assert len(results) == len(paths)
 
 
