@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # What `make run` needs at run time: OCR for the scanned sample, poppler, LibreOffice for legacy .doc files.
 RUN_PACKAGES := tesseract-ocr tesseract-ocr-vie poppler-utils libreoffice-writer-nogui
 # What `make test` needs on top: a PostgreSQL server for the database tests, a browser for the UI tests.
-APT_PACKAGES := $(RUN_PACKAGES) postgresql chromium
+APT_PACKAGES := $(RUN_PACKAGES) postgresql chromium sqlite3
 
 .PHONY: run test install install-test system-deps run-deps notebook bench lint clean
 
