@@ -133,6 +133,9 @@ def wrap_label(text: object, width: int, max_lines: int) -> str:
     lines = textwrap.wrap(
         flat, width, max_lines=max_lines, placeholder=" …", break_long_words=False, break_on_hyphens=False
     )
+    if lines and lines[0].strip() == "…":  # a first word longer than the line: show it whole rather than nothing
+        words = flat.split()
+        return words[0] + (" …" if len(words) > 1 else "")
     return "\n".join(lines)
 
 

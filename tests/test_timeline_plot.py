@@ -14,6 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kehoach.pipeline.cli import app
 from kehoach.pipeline.db import make_engine
 from kehoach.pipeline.timeline import timeline
@@ -182,3 +184,17 @@ def test_unknown_chart_format_is_one_line(raw_db: Path, tmp_path: Path) -> None:
     assert done.exit_code == 1
     assert "unknown chart format '.xyz': use .png, .svg, .pdf or .html" in done.output
     assert "Traceback" not in done.output
+
+
+@given(
+    words=st.lists(st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạếệởữ", min_size=1, max_size=14), max_size=40),
+    width=st.integers(min_value=8, max_value=60),
+    lines=st.integers(min_value=1, max_value=3),
+)
+def test_wrap_label_never_cuts_a_word(words: list[str], width: int, lines: int) -> None:
+    text = " ".join(words)
+    label = wrap_label(text, width, lines)
+    assert words_of(label) == words[: len(words_of(label))]
+    assert len(label.split("\n")) <= lines
+    if not label.endswith("…"):
+        assert words_of(label) == words  # not shortened: every word is there
