@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -198,3 +199,12 @@ def test_wrap_label_never_cuts_a_word(words: list[str], width: int, lines: int) 
     assert len(label.split("\n")) <= lines
     if not label.endswith("…"):
         assert words_of(label) == words  # not shortened: every word is there
+
+
+def test_html_without_plotly_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kehoach.pipeline.timeline_plot import PlotError, plot_timeline
+
+    monkeypatch.setitem(sys.modules, "plotly", None)  # what `import plotly` meets when it is not installed
+    with pytest.raises(PlotError, match=r'pip install "kehoach\[notebook\]"'):
+        plot_timeline([], tmp_path / "chart.html")
+    assert not (tmp_path / "chart.html").exists()
