@@ -134,3 +134,16 @@ def test_parse_keeps_words_only() -> None:
     terms = parse('Kế hoạch "đầu tư  công" quy* -- ;')
     assert [t.words for t in terms] == [("ke",), ("hoach",), ("dau", "tu", "cong"), ("quy",)]
     assert [t.prefix for t in terms] == [False, False, False, True]
+
+
+def test_kehoach_query_can_read_the_index(plans: Engine, db_url: str) -> None:
+    """The read-only session of ``kehoach query`` opens the FTS5 table (its authorizer must let SQLite do so)."""
+    if plans.dialect.name != "sqlite":
+        pytest.skip("task_search is SQLite's index")
+    sql = "SELECT rowid FROM task_search WHERE task_search MATCH 'ke hoach' ORDER BY rowid"
+    result = CliRunner().invoke(app, ["query", sql, "--db", db_url, "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    found = {json.loads(line)["rowid"] for line in result.stdout.splitlines()}
+    with plans.connect() as connection:
+        texts = dict(connection.execute(text("SELECT id, text FROM tasks")).all())  # every rendering: no view here
+    assert found == {i for i, body in texts.items() if {"ke", "hoach"} <= set(WORDS.findall(fold(body) or ""))}
