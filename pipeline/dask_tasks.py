@@ -4,10 +4,9 @@ Sources are local paths on storage every worker mounts, or fsspec URLs
 (``file://``, ``s3://…``, ``gs://…``); the worker that extracts a file
 opens it itself, so no document's bytes pass through the client.
 
-A worker keeps one extraction process of its own (a Pebble pool of one,
-started once by :class:`ExtractorPlugin` with the readers and extractors
-imported), not one per task, and runs each document there under a time
-limit: a file that hangs is stopped at the limit and a file that crashes the
+A worker keeps one extraction process of its own (:class:`_Reader`, forked
+from a server that imported the readers and extractors; replaced after 200
+files), not one per task, and runs each document there under a time limit: a file that hangs is stopped at the limit and a file that crashes the
 process (segfault, out of memory) costs that process only.  Both come back as
 a failure for that one file, on the first attempt, instead of killing the Dask
 worker, which Dask would count against every task it held and retry.
@@ -15,18 +14,21 @@ worker, which Dask would count against every task it held and retry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
+import pickle
 import tempfile
+from multiprocessing import connection as mp_connection
 from pathlib import Path, PurePosixPath
 
 from distributed import WorkerPlugin
 from kehoach.pipeline.dask_pool import PLUGIN_NAME, is_url
 from kehoach.pipeline.errors import IngestError
-from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable
-from kehoach.pipeline.pool import TASKS_PER_WORKER, WORKER_PRELOAD, WorkResult, extract_file, init_worker
-from kehoach.pipeline.pool import _outcome as outcome
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable, time_message
+from kehoach.pipeline.pool import WORKER_PRELOAD, WorkResult, extract_file, init_worker
+from kehoach.pipeline.supervisor import TASKS_PER_WORKER, describe_death, worker_main
 from sqlalchemy import Engine
 
 
@@ -92,13 +94,80 @@ def store_result(engine: Engine, result: WorkResult) -> Stored:
     return source, outcome, extraction.source.pages or 0, sha256, None, None
 
 
+class _Reader:
+    """One extraction process fed one file at a time over a pipe of its own (``supervisor.worker_main``).
+
+    The Dask worker waits on the pipe and on the process's sentinel, with the time limit as timeout,
+    so it tells a result from a death (``WorkerKilled``, with the signal) and from an overrun
+    (``TimeLimitExceeded``: the process is killed); either way the next file gets a fresh process.
+    """
+
+    def __init__(self, context: multiprocessing.context.BaseContext, limits: Limits, initargs: tuple) -> None:
+        self.context, self.limits, self.initargs = context, limits, initargs
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.conn: mp_connection.Connection | None = None
+        self.done = 0
+
+    def _start(self) -> None:
+        parent, child = self.context.Pipe(duplex=True)
+        target = (child, init_worker, self.initargs, _extract_in_child, (self.limits,))
+        self.process = self.context.Process(target=worker_main, args=target, name="kehoach-reader", daemon=True)  # type: ignore[attr-defined]
+        self.process.start()
+        child.close()
+        self.conn, self.done = parent, 0
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process is None or self.conn is None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+        self.process = self.conn = None
+
+    def _receive(self) -> WorkResult | None:
+        assert self.conn is not None
+        try:
+            return self.conn.recv() if self.conn.poll() else None
+        except (EOFError, OSError, pickle.UnpicklingError, AttributeError, TypeError, ValueError):
+            return None
+
+    def extract(self, source: str) -> WorkResult:
+        if self.process is None or not self.process.is_alive():
+            self.stop(kill=True)
+            self._start()
+        assert self.process is not None and self.conn is not None
+        self.conn.send(source)
+        ready = mp_connection.wait([self.conn, self.process.sentinel], timeout=self.limits.max_seconds)
+        if not ready:
+            self.stop(kill=True)
+            assert self.limits.max_seconds is not None
+            return source, None, "TimeLimitExceeded", time_message(self.limits.max_seconds)
+        result = self._receive()
+        if result is None:  # died before handing over a whole result
+            self.process.join(5)
+            exitcode = self.process.exitcode
+            self.stop(kill=True)
+            return source, None, "WorkerKilled", describe_death(exitcode, source)
+        self.done += 1
+        if self.done >= TASKS_PER_WORKER:  # caps what a slow leak in a parser can grow to
+            self.stop()
+        return result
+
+
 class ExtractorPlugin(WorkerPlugin):
     """Dask worker plugin: one extraction process per worker, with the extractors loaded, for its lifetime.
 
     ``limits`` bound each document (``max_seconds`` is enforced here, by stopping the process);
     ``ocr_processes`` caps the Tesseract processes of one document (``None``: the worker's
     ``KEHOACH_OCR_WORKERS``, else its CPU count); ``database`` is the URL workers write to when they
-    store their own results (:func:`extract_and_store`), one engine per worker.
+    store their own results (:func:`ingest_source`), one engine per worker.
     """
 
     name = PLUGIN_NAME
@@ -109,41 +178,29 @@ class ExtractorPlugin(WorkerPlugin):
         self.limits = limits
         self.ocr_processes = ocr_processes
         self.database = database
-        self.pool = None
+        self.reader: _Reader | None = None
         self.engine: Engine | None = None
 
     def setup(self, worker: object = None) -> None:
-        """Start the extraction process (it dies with this worker, see ``pool.die_with_parent``).
+        """Prepare the extraction process (started at the first file; it dies with this worker).
 
         A daemonic worker (Dask's default for workers it did not start here) may have no children: it
         then extracts in its own thread, without the time limit (``DASK_DISTRIBUTED__WORKER__DAEMON=False``).
         """
-        import pebble
-
         if multiprocessing.current_process().daemon:
             return
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(WORKER_PRELOAD)
-        self.pool = pebble.ProcessPool(
-            max_workers=1,
-            max_tasks=TASKS_PER_WORKER,
-            initializer=init_worker,
-            initargs=(self.ocr_processes, os.getpid()),
-            context=context,
-        )
+        self.reader = _Reader(context, self.limits, (self.ocr_processes, os.getpid()))
 
     def teardown(self, worker: object = None) -> None:
         if self.engine is not None:
             self.engine.dispose()
-        if self.pool is not None:
-            self.pool.stop()
-            self.pool.join()
+        if self.reader is not None:
+            self.reader.stop()
 
     def extract(self, source: str) -> WorkResult:
-        if self.pool is None:
-            return _extract_in_child(source, self.limits)
-        future = self.pool.schedule(_extract_in_child, args=(source, self.limits), timeout=self.limits.max_seconds)
-        return outcome(future, source, self.limits)
+        return _extract_in_child(source, self.limits) if self.reader is None else self.reader.extract(source)
 
 
 def extract_source(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
