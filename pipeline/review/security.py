@@ -24,10 +24,12 @@ import hmac
 import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit
 
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+if TYPE_CHECKING:  # the CLI checks the binding before the web stack is imported
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 TOKEN_ENV = "KEHOACH_REVIEW_TOKEN"
 TOKEN_COOKIE = "kehoach_review_token"
@@ -94,6 +96,7 @@ def make_guard(
     token: str | None, *, loopback_only: bool
 ) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
     """The HTTP middleware that enforces the token, the host names, the origin of writes and the headers."""
+    from starlette.responses import PlainTextResponse, RedirectResponse
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if loopback_only and _host_name(request.headers.get("host", "")) not in (*LOOPBACK_NAMES, "testserver"):

@@ -87,3 +87,12 @@ def test_review_export_gold_names_files_as_extract_does(tmp_path: Path) -> None:
     names = sorted(p.name for p in gold.glob("*.json"))
     assert len(names) == 2 and names == sorted(p.name for p in pred.glob("*.json"))
     assert _score(gold, pred)["task_f1"] == 1.0
+
+
+@pytest.mark.parametrize("args", [["--help"], ["review", "--help"], ["review", "--host", "10.0.0.1"]])
+def test_review_cli_costs_nothing_until_it_serves(tmp_path: Path, args: list[str]) -> None:
+    """The other commands, and review's own help and refusals, never import the web stack."""
+    from tests.test_startup import probe
+
+    _code, packages = probe(args, tmp_path)
+    assert not packages & {"fastapi", "starlette", "uvicorn", "jinja2", "pypdfium2"}
