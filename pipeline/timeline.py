@@ -15,14 +15,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from kehoach.models import schema
-from kehoach.models.document import PartialDate
-from kehoach.pipeline import agency_links
-from kehoach.pipeline.store import date_columns, last_day
 from sqlalchemy import Engine, select, text
 
-if TYPE_CHECKING:  # pandas costs 0.2-0.3 s to import: `kehoach timeline` without --plot never loads it
+if TYPE_CHECKING:
+    # Loaded where they are used: pandas (0.2-0.3 s) for --plot only; the ORM, the pydantic models and the
+    # store (~0.2 s together) for an agency or period filter only, so a plain `kehoach timeline` starts as
+    # fast as `kehoach query` (benchmarks/small_commands.py).
     import pandas as pd
+    from kehoach.models.document import PartialDate
 
 RoleFilter = Literal["any", "lead", "coordinating"]
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
@@ -52,6 +52,9 @@ def parse_period(value: str) -> PartialDate:
     match = _PERIOD.match(value.strip())
     if not match:
         raise TimelineError(f"{value!r} is not a period: use YYYY, YYYY-MM or YYYY-MM-DD")
+    from kehoach.models.document import PartialDate
+    from kehoach.pipeline.store import date_columns
+
     year, month, day = (int(g) if g else None for g in match.groups())
     try:  # the calendar decides: 2026-02-30 is an error, not 28 February
         date(year, 1 if month is None else month, 1 if day is None else day)  # type: ignore[arg-type]
@@ -75,6 +78,9 @@ class AgencyMatch:
 
 def match_agencies(engine: Engine, name: str) -> AgencyMatch:
     """Agencies named ``name`` (folded; substring if nothing matches exactly) and their reorganisation kin."""
+    from kehoach.models import schema
+    from kehoach.pipeline import agency_links
+
     wanted = schema.fold(name) or ""
     with engine.connect() as connection:
         agencies = connection.execute(
@@ -137,6 +143,8 @@ def timeline_rows(
         rows: list[Row] = [dict(zip(columns, row, strict=True)) for row in result]
     match = None
     if agency is not None:
+        from kehoach.models import schema
+
         match = match_agencies(engine, agency)
         statement = select(schema.TaskAgency.task_id).where(schema.TaskAgency.agency_id.in_(match.ids))
         if role != "any":
@@ -149,9 +157,13 @@ def timeline_rows(
             if column in row:
                 row[column] = as_date(row[column])
     if date_from is not None:
+        from kehoach.pipeline.store import date_columns
+
         start = date_columns(date_from)[0]
         rows = [row for row in rows if row["due_last_day"] is not None and row["due_last_day"] >= start]
     if date_to is not None:
+        from kehoach.pipeline.store import last_day
+
         end = last_day(date_to)
         rows = [row for row in rows if row["due_on"] is not None and row["due_on"] <= end]
     rows.sort(key=_order)
