@@ -166,16 +166,24 @@ def _read(path: Path, limits: Limits | None = None):  # noqa: ANN202 - ParsedDoc
     """The parsed document at ``path``, or read from standard input for ``-`` (its source path is "-")."""
     import tempfile
 
+    from kehoach.pipeline.errors import IngestError
     from kehoach.pipeline.ingest import read_document
-    from kehoach.pipeline.limits import DEFAULT_LIMITS
+    from kehoach.pipeline.limits import DEFAULT_LIMITS, format_size
 
     limits = limits or DEFAULT_LIMITS
     if path != STDIN:
         return read_document(path, limits=limits)
-    data = sys.stdin.buffer.read()
+    if sys.stdin.isatty():  # nothing was piped in: waiting for the user to type a PDF helps nobody
+        raise IngestError("-", "standard input is a terminal: pipe a document in (kehoach extract - < plan.pdf)")
     with tempfile.TemporaryDirectory(prefix="kehoach-stdin-") as folder:
         spooled = Path(folder) / "stdin"  # readers take a path; the format is sniffed from the bytes
-        spooled.write_bytes(data)
+        with spooled.open("wb") as sink:  # copied in chunks, and no further than the limit for one file
+            copied, cap = 0, limits.max_bytes
+            while chunk := sys.stdin.buffer.read(1 << 20):
+                copied += len(chunk)
+                if cap is not None and copied > cap:
+                    raise IngestError("-", f"more than {format_size(cap)} on standard input, the limit for one file")
+                sink.write(chunk)
         parsed = read_document(spooled, limits=limits)
     warnings = [w.replace(str(spooled), "-") for w in parsed.source.warnings]
     return parsed.model_copy(update={"source": parsed.source.model_copy(update={"path": "-", "warnings": warnings})})

@@ -186,3 +186,31 @@ def test_public_api_is_typed_and_documented(name: str) -> None:
     assert all(parameter in hints for parameter in signature.parameters), (name, signature)
     assert function.__doc__ and len(function.__doc__.split()) >= 8
     assert (Path(kehoach.__file__).parent / "py.typed").is_file()
+
+
+def test_extract_dash_reads_no_more_than_the_limit_for_one_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kehoach.pipeline.cli import STDIN, _read
+    from kehoach.pipeline.errors import IngestError
+    from kehoach.pipeline.limits import Limits
+
+    data = TEXT.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    with pytest.raises(IngestError, match="more than .* on standard input"):
+        _read(STDIN, Limits(max_bytes=len(data) - 1))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert _read(STDIN, Limits(max_bytes=len(data))).source.path == "-"
+
+
+def test_extract_dash_on_a_terminal_says_to_pipe_a_document() -> None:
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "kehoach", "extract", "-"], cwd=ROOT, stdin=follower, capture_output=True, timeout=60
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert done.returncode == 1  # at once, instead of waiting for a PDF to be typed
+    assert done.stderr.decode().startswith("kehoach: -: standard input is a terminal")
