@@ -340,7 +340,7 @@ def plan_page(session: Session, document_id: int) -> PlanPage | None:
     tasks = _tasks(session, document_id)
     targets = _targets(session, document_id)
     spans = [Span(t.span_start, t.span_end, "tk", task_id=t.id, page=t.page) for t in tasks if not t.not_task]
-    spans += [Span(g.span_start, g.span_end, "tg", f"target: {g.indicator}") for g in targets]
+    spans += [Span(g.span_start, g.span_end, "tg", f"target: {g.indicator}", anchor=f"tg-{g.id}") for g in targets]
     spans += _agency_spans(session, document_id) + _other_spans(session, document_id)
     return PlanPage(
         document=document,

@@ -20,7 +20,7 @@ Every piece of text goes through
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup, escape
 
@@ -35,6 +35,8 @@ class Span:
     label: str = ""
     task_id: int | None = None
     page: int | None = None
+    anchor: str | None = None
+    """An id to link to (``#tg-7``); a task's is always ``task-<id>``."""
 
 
 def _clip(spans: Iterable[Span], length: int) -> list[Span]:
@@ -42,11 +44,7 @@ def _clip(spans: Iterable[Span], length: int) -> list[Span]:
     for span in spans:
         start, end = max(0, span.start), min(length, span.end)
         if start < end:
-            kept.append(
-                span
-                if (start, end) == (span.start, span.end)
-                else Span(start, end, span.css, span.label, span.task_id, span.page)
-            )
+            kept.append(span if (start, end) == (span.start, span.end) else replace(span, start=start, end=end))
     return kept
 
 
@@ -70,8 +68,8 @@ def render(content: str, spans: Sequence[Span], *, page_link: str | None = None)
             active.pop(id(span), None)
         for span in starts.get(left, ()):
             active[id(span)] = span
-            if span.task_id is not None:
-                out.append(f'<a class="anchor" id="task-{span.task_id}"></a>')
+            if span.task_id is not None or span.anchor:
+                out.append(f'<a class="anchor" id="{escape(span.anchor or f"task-{span.task_id}")}"></a>')
                 if page_link and span.page:
                     href = escape(page_link.format(page=span.page))
                     out.append(f'<a class="page-badge" href="{href}" target="_blank" data-page="p.{span.page}"></a>')

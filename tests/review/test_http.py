@@ -105,6 +105,8 @@ def test_review_plan_page_highlights_every_kind_of_span(client, sample_url: str)
     tasks = _rows(sample_url, "SELECT id, rule FROM tasks WHERE document_id = :d", d=document_id)
     for task in tasks:
         assert f'id="task-{task["id"]}"' in page.text and f'id="row-{task["id"]}"' in page.text
+    for target in _rows(sample_url, "SELECT id FROM targets WHERE document_id = :d", d=document_id):
+        assert f'id="tg-{target["id"]}"' in page.text and f'href="#tg-{target["id"]}"' in page.text
     for css in ("ag-lead", "ag-coord", "ag-other", "tm", "tg", "rf"):
         assert re.search(rf'<span class="[^"]*\b{css}\b', page.text), css
     assert "task.list_item" in page.text or "task.table_row" in page.text  # rule ids beside the tasks

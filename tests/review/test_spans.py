@@ -70,3 +70,8 @@ def test_spans_long_plan_renders_fast() -> None:
     elapsed = time.perf_counter() - started
     assert _strip_tags(markup) == content
     assert elapsed < 0.5, f"{elapsed:.3f} s for 60,000 characters and {len(spans)} spans"
+
+
+def test_spans_named_anchor_for_targets() -> None:
+    markup = str(render(TEXT, [Span(3, 14, "tg", "target: x", anchor="tg-4")]))
+    assert markup.startswith('1. <a class="anchor" id="tg-4"></a><span class="tg" title="target: x">')
