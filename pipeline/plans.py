@@ -48,7 +48,7 @@ from typing import Literal
 import numpy as np
 from kehoach.models import schema
 from kehoach.models.text_forms import fold_diacritics
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 RENDERING_JACCARD = 0.8
@@ -194,6 +194,20 @@ def _rank_key(doc: _Doc, longest: int) -> tuple[int, int, int, int, int]:
 
 
 # --------------------------------------------------------------------------- assignment
+
+PLAN_LOCK_KEY = 0x6B6568_0003
+"""PostgreSQL advisory lock taken by every document write (``pg_advisory_xact_lock``, held to its commit)."""
+
+
+def lock_plans(session: Session) -> None:
+    """Serialise document writes of concurrent runs on PostgreSQL, so two renderings of one plan stored at
+    the same moment see each other (and re-ranking one plan's files cannot deadlock).
+
+    SQLite needs nothing: its writers already take turns (``BEGIN IMMEDIATE``).  A write is a few tens of
+    milliseconds against seconds of extraction, which runs in parallel as before.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLAN_LOCK_KEY})
 
 
 def store_signature(session: Session, document_id: int, content: str) -> None:

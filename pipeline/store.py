@@ -92,9 +92,12 @@ def store_extraction(
     """
     sha256 = extraction.source.sha256
     existing = find_document(session, sha256)
+    if existing is not None and not reextract:
+        return StoreResult("unchanged", existing)
+    plans.lock_plans(session)
+    if existing is None and (existing := find_document(session, sha256)) is not None and not reextract:
+        return StoreResult("unchanged", existing)  # a concurrent run stored the same bytes while we waited
     if existing is not None:
-        if not reextract:
-            return StoreResult("unchanged", existing)
         stored_path = session.scalar(select(schema.Document.source_path).where(schema.Document.id == existing))
         _rewrite(session, existing, extraction, stored_path or source_path or canonical_path(extraction.source.path))
         return StoreResult("reextracted", existing)
