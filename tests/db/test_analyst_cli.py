@@ -55,6 +55,27 @@ def test_query_prints_rows_as_csv_and_json(plans_db: str) -> None:
     assert as_table.exit_code == 0 and "3" in as_table.stdout
 
 
+def test_query_jsonl_and_tsv_are_the_same_on_both_databases(plans_db: str) -> None:
+    """Dates come back as text from SQLite and as dates from PostgreSQL: both print ISO dates, ints as ints."""
+    sql = (
+        "SELECT document_number, document_issued_on, due_last_day, ordinal, lead FROM v_tasks ORDER BY document_number"
+    )
+    jsonl = invoke("query", sql, "--db", plans_db, "--format", "jsonl")
+    assert jsonl.exit_code == 0, jsonl.output
+    rows = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert rows[0] == {
+        "document_number": "15/KH-UBND",
+        "document_issued_on": "2022-01-20",
+        "due_last_day": "2022-03-31",
+        "ordinal": 0,
+        "lead": "Sở Kế hoạch và Đầu tư",
+    }
+    tsv = invoke("query", sql, "--db", plans_db, "--format", "tsv").stdout.splitlines()
+    assert tsv[0].split("\t") == list(rows[0])
+    assert tsv[1].split("\t") == ["15/KH-UBND", "2022-01-20", "2022-03-31", "0", "Sở Kế hoạch và Đầu tư"]
+    assert len(tsv) == len(rows) + 1 == 4
+
+
 @pytest.mark.parametrize(
     "sql",
     [
