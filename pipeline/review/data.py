@@ -44,6 +44,10 @@ class PlanRow:
     issued_on: date | None
     issued_text: str | None
     renderings: int
+    version_kind: str | None = None
+    """'signed', 'amendment' or 'revision' when this plan is a later version of another."""
+    superseded: bool = False
+    """A draft whose signed version is stored (the analyst views leave it out)."""
     tasks: int = 0
     without_lead: int = 0
     without_due: int = 0
@@ -96,11 +100,11 @@ def plan_rows(session: Session) -> list[PlanRow]:
         text(
             "SELECT p.id AS plan_id, d.id AS document_id, d.number, d.title, d.issuer, d.doc_type, d.issued_on,"
             " d.issued_text,"
-            " (SELECT count(*) FROM documents r WHERE r.plan_id = p.id) AS renderings"
+            " (SELECT count(*) FROM documents r WHERE r.plan_id = p.id) AS renderings, p.version_kind, p.superseded"
             " FROM plans p JOIN documents d ON d.id = p.primary_document_id"
         )
     ).mappings():
-        rows[r["plan_id"]] = PlanRow(**{**r, "issued_on": _date(r["issued_on"])})
+        rows[r["plan_id"]] = PlanRow(**{**r, "issued_on": _date(r["issued_on"]), "superseded": bool(r["superseded"])})
     for r in session.execute(text("SELECT plan_id, lead, due_on FROM v_tasks")).mappings():
         row = rows.get(r["plan_id"])
         if row is None:

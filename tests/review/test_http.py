@@ -367,3 +367,14 @@ def test_review_pages_read_through_an_engine_that_cannot_write(client, sample_ur
         conn.execute(text("DELETE FROM corrections"))
     with pytest.raises(DBAPIError), reader.begin() as conn:
         conn.execute(text("CREATE TABLE intruder (a INTEGER)"))
+
+
+def test_review_plans_page_marks_versions(client, sample_url: str) -> None:
+    plan_id = _plan_of(sample_url, "000_8544ea3e62a3c3aa.txt")
+    assert "superseded by its signed version" not in client.get("/").text
+    engine = make_engine(sample_url)
+    with engine.begin() as conn:  # what storing the signed version of a draft does to the draft's plan
+        conn.execute(text("UPDATE plans SET superseded = :t WHERE id = :p"), {"t": True, "p": int(plan_id)})
+    engine.dispose()
+    row = re.search(rf'<tr data-plan="{plan_id}">(.*?)</tr>', client.get("/").text, re.S).group(1)
+    assert "draft, superseded by its signed version" in row
