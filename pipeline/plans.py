@@ -45,7 +45,6 @@ from datetime import date
 from functools import cache
 from typing import Literal
 
-import numpy as np
 from kehoach.models import schema
 from kehoach.models.text_forms import fold_diacritics
 from sqlalchemy import delete, exists, insert, or_, select, text, update
@@ -71,12 +70,14 @@ Relation = Literal["rendering", "version"]
 
 
 @cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
+def _permutations():  # noqa: ANN202 - two numpy arrays; numpy is imported here, not by every command
     """The hash family of datasketch's MinHash: (a·x + b) mod 2^61−1 over the full range of a and b.
 
     Multipliers below 2^31 kept a·x under a few multiples of the prime, so every "permutation" ordered
     the shingles almost alike and the estimates were off by up to 0.18.
     """
+    import numpy as np
+
     generator = np.random.default_rng(20261201)  # fixed: stored signatures must stay comparable
     a = generator.integers(1, _PRIME, SIGNATURE_SIZE, dtype=np.uint64)
     b = generator.integers(0, _PRIME, SIGNATURE_SIZE, dtype=np.uint64)
@@ -91,6 +92,8 @@ def shingles(content: str) -> set[str]:
 
 def signature(content: str) -> tuple[list[int] | None, int]:
     """(MinHash of the text's shingles, number of shingles); no signature for a text without three words."""
+    import numpy as np
+
     found = shingles(content)
     if not found:
         return None, 0
@@ -105,7 +108,7 @@ def jaccard(first: list[int] | None, second: list[int] | None) -> float:
     """Estimated Jaccard similarity of two texts from their signatures (0 when either has none)."""
     if not first or not second or len(first) != len(second):
         return 0.0
-    return float(np.mean(np.asarray(first) == np.asarray(second)))
+    return sum(a == b for a, b in zip(first, second, strict=True)) / len(first)
 
 
 def containment(similarity: float, first: int, second: int) -> float:

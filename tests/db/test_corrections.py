@@ -110,6 +110,7 @@ def test_dates_as_written_are_normalised_like_extracted_ones(plan, field, writte
     assert (_day(row[f"{field}_on"]), row[f"{field}_precision"], row[f"{field}_text"]) == (str(on), precision, iso)
     if field == "due":
         assert _day(row["due_last_day"]) == str(last)
+        assert _count(engine, "SELECT due_year FROM v_timeline WHERE task_id = :t", t=row["task_id"]) == on.year
     assert row["corrected"] == 1
 
 

@@ -9,7 +9,7 @@ are redefined (dropped and created, both dialects):
   ``rule = 'correction.new_task'``);
 - ``v_tasks`` / ``v_targets``: the same, for the primary rendering of each plan only, drafts whose
   signed version is stored left out (a document without a plan, if any, is shown as it is);
-- ``v_timeline``: ``v_tasks`` for the timeline, as before, plus ``plan_id`` and ``corrected``;
+- ``v_timeline``: ``v_tasks`` for the timeline, as before, plus ``plan_id``, ``corrected`` and ``due_year``;
 - ``v_documents``: one row per stored file with its plan, rendering rank and version link.
 
 The columns the views had keep their names and order; new ones come after them.
@@ -79,6 +79,8 @@ def view_sql(postgres: bool) -> dict[str, str]:
         "unit": _pick("cg", _json("cg.new_value", "unit", "TEXT", postgres), "g.unit"),
         "qualifier": _pick("cg", _json("cg.new_value", "qualifier", "TEXT", postgres), "g.qualifier"),
     }
+    # the year a task is due, as an integer (Datasette's year facet)
+    due_year = "CAST(EXTRACT(YEAR FROM due_on) AS INTEGER)" if postgres else "CAST(strftime('%Y', due_on) AS INTEGER)"
     return {
         "v_tasks_all": f"""
             CREATE VIEW v_tasks_all AS
@@ -128,14 +130,15 @@ def view_sql(postgres: bool) -> dict[str, str]:
             LEFT JOIN {_ACTIVE} cg ON cg.target_id = g.id AND cg.field = 'target'
         """,
         "v_targets": _primary_only("v_targets"),
-        "v_timeline": """
+        "v_timeline": f"""
             CREATE VIEW v_timeline AS
             SELECT task_id, document_id,
                    COALESCE(document_number, document_title, 'document ' || CAST(document_id AS VARCHAR(20))) AS plan,
                    document_number AS plan_number, document_title AS plan_title,
                    document_issued_on AS plan_issued_on,
                    section, text, start_on, start_text, due_on, due_precision, due_text, due_last_day,
-                   recurrence, lead, coordinating, lead_successors, flags, plan_id, corrected
+                   recurrence, lead, coordinating, lead_successors, flags, plan_id, corrected,
+                   {due_year} AS due_year
             FROM v_tasks
         """,
         "v_documents": """
