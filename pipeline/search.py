@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 SEARCH_COLUMNS = ["task_id", "plan", "lead", "due_text", "text"]
 DEFAULT_LIMIT = 20
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: what FTS5 and kehoach_fold keep as words
 
 
 class SearchError(Exception):
