@@ -6,6 +6,8 @@ name's prefix (``003_…``) says which plan a file renders, which the product ne
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,7 +15,7 @@ import pytest
 from kehoach.models import schema
 from kehoach.models.document import PartialDate
 from kehoach.pipeline import plans, store
-from kehoach.pipeline.db import session_scope
+from kehoach.pipeline.db import make_engine, session_scope, upgrade
 from kehoach.pipeline.run import ingest_files
 from sqlalchemy import text
 
@@ -235,3 +237,29 @@ def test_signature_ignores_case_diacritics_and_line_breaks() -> None:
     assert plans.signature("hai từ") == (None, 0)
     assert isinstance(schema.Plan.__table__.c.superseded.type.python_type(), bool)
     assert PartialDate(year=2026).iso() == "2026"
+
+
+def test_concurrent_runs_storing_renderings_of_one_plan_agree_on_it(db_url: str) -> None:
+    """One ``kehoach ingest`` process per rendering, all at once: one plan, ranked as if stored one by one."""
+    engine = make_engine(db_url)
+    upgrade(engine)
+    kehoach = Path(sys.executable).with_name("kehoach")
+    files = sorted(RAW.glob("003_*"))
+    runs = [
+        subprocess.Popen(
+            [str(kehoach), "ingest", str(path), "--db", db_url, "--workers", "1", "--no-progress"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in files
+    ]
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, (stdout, stderr)
+    assert _scalar(engine, "SELECT count(*) FROM documents") == len(files)
+    assert _scalar(engine, "SELECT count(*) FROM plans") == 1
+    assert _scalar(engine, "SELECT renderings FROM plans") == len(files)
+    ranks = _rows(engine, "SELECT format, rendering_rank FROM documents ORDER BY rendering_rank")
+    assert [fmt for fmt, _ in ranks][0] == "docx" and [rank for _, rank in ranks] == list(range(1, len(files) + 1))
+    engine.dispose()
