@@ -34,8 +34,14 @@ def extract(parsed: ParsedDocument) -> Extraction:
     return run(parsed)
 
 
-def ingest(paths: Iterable[PathArg], *, db: str | None = None, workers: int | None = None) -> BatchSummary:
+def ingest(
+    paths: Iterable[PathArg], *, db: str | None = None, workers: int | None = None, force: bool = False
+) -> BatchSummary:
     """Read and store files and folders (walked recursively) into ``db``, one transaction per document.
+
+    Stored files extracted by an older kehoach are extracted again (``force``: every file given);
+    analysts' corrections are kept.  Ctrl-C raises ``kehoach.pipeline.run.BatchInterrupted`` (a
+    ``KeyboardInterrupt``) once the run is recorded as interrupted.
 
     ``db`` is a SQLAlchemy URL or a SQLite file path; ``None`` means ``KEHOACH_DB`` or the default
     ``data/processed/kehoach.db``.  Files that cannot be read become ``ingest_errors`` rows and are
@@ -55,6 +61,7 @@ def ingest(paths: Iterable[PathArg], *, db: str | None = None, workers: int | No
             workers=workers,
             args={"paths": [str(p) for p in paths]},
             unreadable=[*found.unreadable, *missing],
+            force=force,
         )
     finally:
         engine.dispose()
