@@ -33,6 +33,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 HERE = Path(__file__).resolve().parent
+MAX_PLAN_ROWS = 500
+"""Rows the plans page draws at most; past that the analyst narrows the search (the counts say how many match)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,13 @@ def create_app(settings: Settings) -> FastAPI:
             rows = data.plan_rows(session)
             unmatched = data.unmatched_corrections(session)
         shown = [row for row in rows if filters.keep(row)]
-        context = {"rows": shown, "total": len(rows), "filters": filters, "facets": data.facet_values(rows)}
+        context = {
+            "rows": shown[:MAX_PLAN_ROWS],
+            "matching": len(shown),
+            "total": len(rows),
+            "filters": filters,
+            "facets": data.facet_values(rows),
+        }
         return page(request, "plans.html", {**context, "unmatched": unmatched})
 
     @app.get("/plans/{document_id}", response_class=HTMLResponse)

@@ -105,15 +105,20 @@ def plan_rows(session: Session) -> list[PlanRow]:
         )
     ).mappings():
         rows[r["plan_id"]] = PlanRow(**{**r, "issued_on": _date(r["issued_on"]), "superseded": bool(r["superseded"])})
-    for r in session.execute(text("SELECT plan_id, lead, due_on FROM v_tasks")).mappings():
-        row = rows.get(r["plan_id"])
-        if row is None:
-            continue
-        names = split_names(r["lead"])
-        row.tasks += 1
-        row.without_lead += not names
-        row.without_due += r["due_on"] is None
-        row.leads.update(names)
+    primary = "FROM v_tasks_all t JOIN plans p ON p.primary_document_id = t.document_id"  # superseded drafts too
+    for plan_id, tasks, without_lead, without_due in session.execute(
+        text(
+            "SELECT t.plan_id, count(*), sum(CASE WHEN t.lead IS NULL OR t.lead = '' THEN 1 ELSE 0 END),"
+            f" sum(CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END) {primary} GROUP BY t.plan_id"
+        )
+    ).tuples():
+        if (row := rows.get(plan_id)) is not None:
+            row.tasks, row.without_lead, row.without_due = tasks, without_lead, without_due
+    for plan_id, lead in session.execute(
+        text(f"SELECT DISTINCT t.plan_id, t.lead {primary} WHERE t.lead IS NOT NULL")
+    ).tuples():
+        if plan_id in rows:
+            rows[plan_id].leads.update(split_names(lead))
     plan_of = dict(session.execute(text("SELECT id, plan_id FROM documents")).tuples().all())
     for document_id, count in count_corrections(session).items():
         row = rows.get(plan_of.get(document_id))  # type: ignore[arg-type]

@@ -378,3 +378,15 @@ def test_review_plans_page_marks_versions(client, sample_url: str) -> None:
     engine.dispose()
     row = re.search(rf'<tr data-plan="{plan_id}">(.*?)</tr>', client.get("/").text, re.S).group(1)
     assert "draft, superseded by its signed version" in row
+    tasks = _one(sample_url, "SELECT count(*) FROM tasks t JOIN plans p ON p.primary_document_id = t.document_id"
+                 " WHERE p.id = :p", p=int(plan_id))  # fmt: skip
+    assert int(re.findall(r'<td class="n[^"]*">(\d+)</td>', row)[0]) == tasks > 0  # hidden by the views, not here
+
+
+def test_review_plans_page_lists_a_bounded_number_of_rows(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kehoach.pipeline.review import app
+
+    monkeypatch.setattr(app, "MAX_PLAN_ROWS", 2)
+    page = client.get("/").text
+    assert len(_plan_rows(page)) == 2 and "the first 2 are listed, narrow the search" in page
+    assert len(_plan_rows(client.get("/", params={"q": "bac kan"}).text)) == 1
