@@ -94,8 +94,12 @@ def test_facet_on_lead_counts_like_group_by(server: str, database: Path) -> None
     facet = {item["value"]: item["count"] for item in answer["facet_results"]["lead"]["results"]}
     expected = dict(rows_of(database, "SELECT lead, count(*) FROM v_timeline WHERE lead IS NOT NULL GROUP BY lead"))
     assert facet == expected
-    plans = get(f"{server}/v_timeline.json", _size=0)["facet_results"]  # configured facets: plan, lead, …
-    assert {"plan", "lead"} <= set(plans)
+    configured = get(f"{server}/v_timeline.json", _size=0)["facet_results"]  # the metadata's facets
+    assert {"plan", "lead", "due_year"} <= set(configured)
+    years = {item["value"]: item["count"] for item in configured["due_year"]["results"]}
+    by_year = "SELECT due_year, count(*) FROM v_timeline WHERE due_year IS NOT NULL GROUP BY due_year"
+    expected_years = rows_of(database, by_year)
+    assert years == dict(expected_years) and years
 
 
 @pytest.mark.parametrize("words", ["ke hoach", "dau tu", "ĐẦU TƯ"])

@@ -78,8 +78,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["timeline", "--format", "csv"],
         ["export", "--format", "csv", "--out", "{out}"],
         ["db", "current"],
+        ["search", "ke hoach"],
     ],
-    ids=["query", "query-csv", "timeline", "export", "db-current"],
+    ids=["query", "query-csv", "timeline", "export", "db-current", "search"],
 )
 def test_startup_analyst_commands_skip_nlp_and_extractors(args: list[str], database: Path, tmp_path: Path) -> None:
     args = [a.replace("{out}", str(tmp_path / "out")) for a in args] + ["--db", str(database)]
@@ -144,3 +145,30 @@ def test_startup_extract_small_text_under_1_5_s(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert "1 tasks" in done.stdout
     assert min(walls) < 1.5, walls
+
+
+SMALL_COMMANDS = [
+    ["query", "SELECT lead, count(*) AS n FROM v_tasks GROUP BY lead"],
+    ["query", "SELECT * FROM v_timeline", "--format", "csv"],
+    ["query", "SELECT * FROM v_timeline", "--format", "json"],
+    ["query", "SELECT * FROM v_timeline", "--format", "jsonl"],
+    ["query", "SELECT * FROM v_timeline", "--format", "tsv"],
+    ["timeline"],
+    ["timeline", "--format", "csv", "--from", "2020", "--to", "2030-12-31"],
+    ["timeline", "--format", "json"],
+    ["search", "ke hoach", "--format", "csv"],
+]
+HEAVY = {"pandas", "numpy", "pyarrow", "openpyxl", "matplotlib", "plotly", "pdfplumber", "docx", "PIL", "pypdfium2"}
+"""What the small commands never need: pandas, numpy and the export writers, the plotting stack, the readers'
+libraries (issue 8 item 5: a query answers in well under 0.5 s of process time; benchmarks/small_commands.py)."""
+
+
+@pytest.mark.parametrize("args", SMALL_COMMANDS, ids=[" ".join(a[:3]) for a in SMALL_COMMANDS])
+def test_startup_small_commands_load_no_pandas_numpy_readers_or_progress(args: list[str], database: Path) -> None:
+    code, modules = probe([*args, "--db", str(database)], ROOT, full=True)
+    assert code == 0
+    packages = {name.split(".")[0] for name in modules}
+    assert not packages & (HEAVY | NLP), sorted(packages & (HEAVY | NLP))
+    ours = {name for name in modules if name.startswith("kehoach.")}
+    assert not {name for name in ours if name.startswith(("kehoach.pipeline.ingest", "kehoach.extractors.extract"))}
+    assert "rich.progress" not in modules and "alembic.command" not in modules  # the bar and the migrations
