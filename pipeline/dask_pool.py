@@ -33,22 +33,26 @@ import contextlib
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from kehoach.extractors.extract import pipeline_version
 from kehoach.pipeline.errors import KehoachError
-from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, display_path
 from kehoach.pipeline.pool import ocr_processes_per_worker
 from kehoach.pipeline.run import (
     HASH_LOOKUP_CHUNK,
+    BatchInterrupted,
     BatchSummary,
     Failure,
+    is_older,
     record_error,
     start_run,
-    stored_hashes,
+    stored_versions,
 )
 from kehoach.pipeline.store import canonical_path
 from sqlalchemy import Engine
@@ -62,7 +66,8 @@ EXTRACTIONS_PER_WORKER = 2
 """Extraction tasks in flight per worker: one running, one queued, so no worker waits on the client."""
 HASHES_PER_WORKER = 4
 """Hash tasks in flight per worker (cheap: one read of the file)."""
-CONNECT_SECONDS = 30
+CONNECT_SECONDS = 60
+"""How long a ``local:N`` cluster may take to start its workers."""
 DASK_SETTINGS = {
     # the worker's own extraction process (dask_tasks.ExtractorPlugin) needs a non-daemonic worker
     "distributed.worker.daemon": False,
@@ -139,7 +144,7 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None 
                 client = stack.enter_context(Client(cluster))
                 ocr = ocr_processes_per_worker(workers)
             else:
-                client = stack.enter_context(Client(spec, timeout=CONNECT_SECONDS))
+                client = stack.enter_context(Client(spec))  # waits distributed.comm.timeouts.connect
                 ocr = None
         except OSError as exc:  # includes asyncio/Dask connection timeouts
             raise SchedulerError(f"cannot reach the Dask scheduler at {spec} ({exc})") from exc
@@ -196,11 +201,13 @@ class _Batch:
         on_progress: Callable[[int, int], None] | None,
         limits: Limits,
         writes: str = "client",
+        force: bool = False,
+        stop: threading.Event | None = None,
     ) -> None:
         from distributed import as_completed
 
         self.engine, self.client, self.summary, self.limits, self.writes = engine, client, summary, limits, writes
-        self.on_progress, self.done = on_progress, 0
+        self.on_progress, self.done, self.force, self.stop = on_progress, 0, force, stop or threading.Event()
         workers = max(1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
         self.extract_window, self.hash_window = EXTRACTIONS_PER_WORKER * workers, HASHES_PER_WORKER * workers
         self.to_hash: deque[str] = deque()
@@ -208,7 +215,9 @@ class _Batch:
         self.to_extract: deque[str] = deque()
         self.sha256: dict[str, str] = {}  # of the files being extracted (freed as each is stored)
         self.queued: set[str] = set()
+        self.again: set[str] = set()  # stored sources extracted again (older kehoach, or force)
         self.kind: dict[str, tuple[str, str]] = {}  # future key -> ("hash" | "extract", source)
+        self.futures: dict[str, object] = {}
         self.running = as_completed()
 
     def advance(self) -> None:
@@ -217,7 +226,7 @@ class _Batch:
             self.on_progress(self.done, self.summary.files)
 
     def fail(self, path: str, sha256: str | None, error_class: str, message: str) -> None:
-        failure = Failure(path, sha256, error_class, message)
+        failure = Failure(display_path(path), sha256, error_class, message)  # a non-UTF-8 name is escaped
         self.summary.failures.append(failure)
         record_error(self.engine, self.summary.run_id, failure)
 
@@ -225,15 +234,20 @@ class _Batch:
         # workers that write also hash and look up (one task per file); else the client looks hashes up
         (self.to_extract if self.writes == "workers" else self.to_hash).extend(sources)
         self._top_up()
-        while self.kind:
+        while self.kind and not self.stop.is_set():
             future = next(self.running)
             kind, source = self.kind.pop(future.key)
+            del self.futures[future.key]
             if kind == "hash":
                 self._hashed(future, source)
             else:
                 self._extracted(future, source)
             future.release()
-            self._top_up()
+            if not self.stop.is_set():
+                self._top_up()
+        if self.stop.is_set():  # Ctrl-C: nothing new starts; a task already writing commits or rolls back whole
+            self.client.cancel(list(self.futures.values()))  # type: ignore[attr-defined]
+            self.summary.interrupted = True
 
     def _submit(self, kind: str, source: str) -> None:
         from kehoach.pipeline import dask_tasks
@@ -244,8 +258,10 @@ class _Batch:
             function = dask_tasks.ingest_source if self.writes == "workers" else dask_tasks.extract_source
         key = f"kehoach-{kind}-{uuid.uuid4().hex}"
         priority = 1 if kind == "extract" else 0  # a worker extracts what was looked up before hashing more
-        future = self.client.submit(function, source, self.limits, key=key, priority=priority)  # type: ignore[attr-defined]
+        extra = (self.force,) if function is dask_tasks.ingest_source else ()
+        future = self.client.submit(function, source, self.limits, *extra, key=key, priority=priority)  # type: ignore[attr-defined]
         self.kind[key] = (kind, source)
+        self.futures[key] = future
         self.running.add(future)
 
     def _in_flight(self, kind: str) -> int:
@@ -266,12 +282,15 @@ class _Batch:
             hashing += 1
 
     def _look_up(self) -> None:
-        stored = stored_hashes(self.engine, [sha256 for _, sha256 in self.to_look_up])
+        stored = stored_versions(self.engine, [sha256 for _, sha256 in self.to_look_up])
+        running = pipeline_version()
         for source, sha256 in self.to_look_up:
-            if sha256 in stored or sha256 in self.queued:
+            if sha256 in self.queued or (sha256 in stored and not (self.force or is_older(stored[sha256], running))):
                 self.summary.unchanged += 1
                 self.advance()
             else:
+                if sha256 in stored:
+                    self.again.add(source)
                 self.queued.add(sha256)
                 self.sha256[source] = sha256
                 self.to_extract.append(source)
@@ -292,11 +311,13 @@ class _Batch:
         from kehoach.pipeline.dask_tasks import store_result
 
         looked_up = self.sha256.pop(source, None)
+        again = source in self.again
+        self.again.discard(source)
         try:
             result = future.result()  # type: ignore[attr-defined]
-            _, outcome, pages, sha256, error_class, message = (
-                result if self.writes == "workers" else store_result(self.engine, result)
-            )
+            if self.writes == "client":
+                result = store_result(self.engine, result, reextract=again)
+            _, outcome, pages, sha256, error_class, message = result
         except Exception as exc:  # noqa: BLE001 - see _hashed
             outcome, pages, sha256, error_class, message = None, 0, None, "WorkerCrashed", _task_failure(exc)
         if outcome is None:
@@ -337,6 +358,7 @@ def ingest_distributed(
     unreadable: Iterable[tuple[Path | str, str]] = (),
     limits: Limits = DEFAULT_LIMITS,
     writes: str | None = None,
+    force: bool = False,
 ) -> BatchSummary:
     """Ingest ``sources`` (paths the workers see, or fsspec URLs) on the Dask cluster ``scheduler``.
 
@@ -344,22 +366,27 @@ def ingest_distributed(
     ``ingest_runs`` row, one transaction per document, a failure per ``ingest_errors`` row.
     """
     from kehoach.pipeline.db import upgrade
-    from kehoach.pipeline.run import finish_run
+    from kehoach.pipeline.run import _stop_on_sigint, finish_run
 
     began = time.perf_counter()
     scheduler = check_scheduler(scheduler)
     mode = write_mode(engine, writes)
     keys, unlisted = expand_sources(sources)
-    upgrade(engine)
-    database = engine.url.render_as_string(hide_password=True)
-    run_id = start_run(engine, {"db": database, "scheduler": scheduler, "writes": mode, **(args or {})})
-    summary = BatchSummary(run_id=run_id, files=len(keys))
     secret = engine.url.render_as_string(hide_password=False) if mode == "workers" else None
-    with connect(scheduler, limits=limits, database=secret) as client:
-        batch = _Batch(engine, client, summary, on_progress, limits, mode)
+    with connect(scheduler, limits=limits, database=secret) as client, _stop_on_sigint() as stop:
+        upgrade(engine)  # once the cluster answers: a scheduler that cannot be reached leaves no run row
+        database = engine.url.render_as_string(hide_password=True)
+        run_id = start_run(engine, {"db": database, "scheduler": scheduler, "writes": mode, **(args or {})})
+        summary = BatchSummary(run_id=run_id, files=len(keys))
+        batch = _Batch(engine, client, summary, on_progress, limits, mode, force, stop)
         for folder, reason in [*unreadable, *unlisted]:
             batch.fail(str(folder), None, "IngestError", reason)
-        batch.run(keys)
-    summary.seconds = time.perf_counter() - began
-    finish_run(engine, summary)
+        try:
+            batch.run(keys)
+        except KeyboardInterrupt:  # a second Ctrl-C: what the client was writing has rolled back
+            summary.interrupted = True
+        summary.seconds = time.perf_counter() - began
+        finish_run(engine, summary)
+    if summary.interrupted:
+        raise BatchInterrupted(summary)
     return summary

@@ -6,9 +6,10 @@ opens it itself, so no document's bytes pass through the client.
 
 A worker keeps one extraction process of its own (:class:`_Reader`, forked
 from a server that imported the readers and extractors; replaced after 200
-files), not one per task, and runs each document there under a time limit: a file that hangs is stopped at the limit and a file that crashes the
-process (segfault, out of memory) costs that process only.  Both come back as
-a failure for that one file, on the first attempt, instead of killing the Dask
+files), not one per task, and runs each document there under a time limit:
+a file that hangs is stopped at the limit and a file that crashes the process
+(segfault, out of memory) costs that process only.  Both come back as a
+failure for that one file, on the first attempt, instead of killing the Dask
 worker, which Dask would count against every task it held and retry.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from distributed import WorkerPlugin
 from kehoach.pipeline.dask_pool import PLUGIN_NAME, is_url
 from kehoach.pipeline.errors import IngestError
-from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable, time_message
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable, display_path, time_message
 from kehoach.pipeline.pool import WORKER_PRELOAD, WorkResult, extract_file, init_worker
 from kehoach.pipeline.supervisor import TASKS_PER_WORKER, describe_death, worker_main
 from sqlalchemy import Engine
@@ -79,8 +80,9 @@ Stored = tuple[str, str | None, int, str | None, str | None, str | None]
 """(source, outcome or None, PDF pages, sha256, error class, message) of one file, extracted and written."""
 
 
-def store_result(engine: Engine, result: WorkResult) -> Stored:
-    """Write one :data:`WorkResult` (one transaction, ``run.store``); never raises: a failure is returned."""
+def store_result(engine: Engine, result: WorkResult, *, reextract: bool = False) -> Stored:
+    """Write one :data:`WorkResult` (one transaction, ``run.store``; ``reextract``: rewrite the stored
+    bytes' rows); never raises: a failure is returned."""
     from kehoach.pipeline.run import store
 
     source, extraction, error_class, message = result
@@ -88,10 +90,20 @@ def store_result(engine: Engine, result: WorkResult) -> Stored:
         return source, None, 0, None, error_class, message
     sha256 = extraction.source.sha256
     try:
-        outcome = store(engine, extraction, source)
+        outcome = store(engine, extraction, display_path(source), reextract=reextract)
     except Exception as exc:  # noqa: BLE001 - the document is rolled back; the batch goes on
         return source, None, 0, sha256, type(exc).__name__, str(exc).splitlines()[0] if str(exc) else ""
     return source, outcome, extraction.source.pages or 0, sha256, None, None
+
+
+_READY = ""
+"""Sent to a new extraction process first: its answer says the extractors are loaded."""
+START_SECONDS = 120
+
+
+def _read(source: str, limits: Limits) -> WorkResult:
+    """What the extraction process does with each message: answer :data:`_READY`, else extract."""
+    return (source, None, None, None) if source == _READY else _extract_in_child(source, limits)
 
 
 class _Reader:
@@ -109,12 +121,18 @@ class _Reader:
         self.done = 0
 
     def _start(self) -> None:
+        """Start the process and wait until it has loaded the extractors: that is no document's time."""
         parent, child = self.context.Pipe(duplex=True)
-        target = (child, init_worker, self.initargs, _extract_in_child, (self.limits,))
+        target = (child, init_worker, self.initargs, _read, (self.limits,))
         self.process = self.context.Process(target=worker_main, args=target, name="kehoach-reader", daemon=True)  # type: ignore[attr-defined]
         self.process.start()
         child.close()
         self.conn, self.done = parent, 0
+        parent.send(_READY)
+        if not parent.poll(START_SECONDS):
+            self.stop(kill=True)
+            raise RuntimeError(f"the extraction process did not start within {START_SECONDS} s")
+        parent.recv()
 
     def stop(self, *, kill: bool = False) -> None:
         if self.process is None or self.conn is None:
@@ -211,15 +229,17 @@ def extract_source(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
     return plugin.extract(source) if plugin is not None else _extract_in_child(source, limits)
 
 
-def ingest_source(source: str, limits: Limits = DEFAULT_LIMITS) -> Stored:
-    """Hash one source, and unless the database holds those bytes, extract and write it from this worker.
+def ingest_source(source: str, limits: Limits = DEFAULT_LIMITS, force: bool = False) -> Stored:
+    """Hash one source, and unless the database holds those bytes (extracted by this kehoach or a newer
+    one, and no ``force``), extract and write it from this worker.
 
     One task per file when the workers write (PostgreSQL): the client then neither looks hashes up nor
     receives extractions, only this small tuple (outcome ``unchanged`` for stored bytes).
     """
     from distributed import get_worker
-    from kehoach.pipeline.db import make_engine, session_scope
-    from kehoach.pipeline.store import find_document
+    from kehoach.extractors.extract import pipeline_version
+    from kehoach.pipeline.db import make_engine
+    from kehoach.pipeline.run import is_older, stored_versions
 
     plugin = get_worker().plugins[PLUGIN_NAME]
     if plugin.engine is None:
@@ -227,7 +247,7 @@ def ingest_source(source: str, limits: Limits = DEFAULT_LIMITS) -> Stored:
     _, sha256, error_class, reason = hash_source(source, limits)
     if sha256 is None:
         return source, None, 0, None, error_class, reason
-    with session_scope(plugin.engine) as session:
-        if find_document(session, sha256) is not None:
-            return source, "unchanged", 0, sha256, None, None
-    return store_result(plugin.engine, plugin.extract(source))
+    stored = stored_versions(plugin.engine, [sha256])
+    if sha256 in stored and not (force or is_older(stored[sha256], pipeline_version())):
+        return source, "unchanged", 0, sha256, None, None
+    return store_result(plugin.engine, plugin.extract(source), reextract=sha256 in stored)

@@ -251,7 +251,7 @@ def ingest_files(
         from kehoach.pipeline.dask_pool import ingest_distributed
 
         return ingest_distributed(engine, files, scheduler=scheduler, args=args, on_progress=on_progress,
-                                  unreadable=unreadable, limits=limits)  # fmt: skip
+                                  unreadable=unreadable, limits=limits, force=force)  # fmt: skip
     began = time.perf_counter()
     files = list(files)
     upgrade(engine)

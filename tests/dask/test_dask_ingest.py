@@ -67,8 +67,10 @@ def test_dask_local_cluster_stores_what_the_in_process_run_stores(
     assert summary.pages > 0  # the PDF's pages are counted as in a local run
     assert progress[-1] == (len(inputs), len(inputs)) and len(progress) == len(inputs)
     assert snapshot(engine) == reference.rows
-    again = ingest_files(engine, inputs, scheduler="local:2")  # every file is hashed on a worker and skipped
+    again = ingest_distributed(engine, inputs, scheduler="local:2", writes=writes)  # hashed on a worker, skipped
     assert (again.ingested, again.unchanged, again.failed) == (0, len(inputs), 0)
+    forced = ingest_distributed(engine, inputs[:3], scheduler="local:2", writes=writes, force=True)
+    assert (forced.reextracted, forced.unchanged, forced.failed) == (3, 0, 0)  # extracted again, rewritten in place
     assert snapshot(engine) == reference.rows
 
 
@@ -169,14 +171,14 @@ def test_dask_document_over_the_time_limit_fails_alone(
     from kehoach.pipeline.limits import DEFAULT_LIMITS
 
     engine = make_engine(new_database())
-    limits = dataclasses.replace(DEFAULT_LIMITS, max_seconds=1.0)
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_seconds=2.5)  # a small plan: < 0.5 s; the scan's OCR: ~10 s
     began = time.monotonic()
     summary = ingest_files(engine, scanned_batch, scheduler="local:1", limits=limits)
     assert time.monotonic() - began < 60
     assert summary.ingested == 2
     [(path, error_class, message)] = _failures(engine)
     assert path == str(SCANNED)
-    assert error_class == "TimeLimitExceeded" and "1" in message
+    assert error_class == "TimeLimitExceeded" and "2.5 s" in message
     with engine.connect() as connection:
         paths = set(connection.execute(text("SELECT source_path FROM documents")).scalars())
     assert scanned_batch[2] in paths  # the file:// URL is stored as given

@@ -1,0 +1,89 @@
+"""``ingest --scheduler`` on bad input and on SQLite: one-line errors, URLs, the client as the one writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kehoach.pipeline import dask_pool
+from kehoach.pipeline.db import make_engine
+from kehoach.pipeline.run import ingest_files
+from sqlalchemy import text
+
+from tests.dask.conftest import DEV
+
+
+@pytest.mark.parametrize("spec", ["local:0", "local:", "local:two", "http://host:8786", "host:8786", ""])
+def test_dask_scheduler_spec_is_checked(spec: str) -> None:
+    with pytest.raises(dask_pool.SchedulerError, match="expected tcp://HOST:PORT"):
+        dask_pool.check_scheduler(spec)
+
+
+@pytest.mark.parametrize("spec", ["local:1", " local:4 ", "tcp://10.0.0.5:8786", "tls://scheduler.example:8786"])
+def test_dask_scheduler_spec_accepted(spec: str) -> None:
+    assert dask_pool.check_scheduler(spec) == spec.strip()
+
+
+def _kehoach(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kehoach", *args], capture_output=True, text=True, env=env)
+
+
+def test_dask_cli_bad_scheduler_is_one_line(tmp_path: Path) -> None:
+    plan = shutil.copy(min(DEV.glob("*.txt"), key=lambda p: p.stat().st_size), tmp_path)
+    result = _kehoach("ingest", str(plan), "--db", str(tmp_path / "k.db"), "--scheduler", "localhost:8786")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "kehoach: --scheduler 'localhost:8786': expected tcp://HOST:PORT (a running Dask scheduler) or local:N"
+    ]
+    assert not (tmp_path / "k.db").exists()  # nothing was written
+
+
+def test_dask_cli_url_without_scheduler_is_one_line(tmp_path: Path) -> None:
+    result = _kehoach("ingest", "s3://bucket/plans/", "--db", str(tmp_path / "k.db"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "kehoach: s3://bucket/plans/: URLs are read by Dask workers: add --scheduler local:N or tcp://HOST:8786"
+    )
+
+
+def test_dask_cli_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    plan = shutil.copy(min(DEV.glob("*.txt"), key=lambda p: p.stat().st_size), tmp_path)
+    env = {**os.environ, "KEHOACH_SCHEDULER": f"tcp://127.0.0.1:{port}",
+           "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}  # fmt: skip
+    result = _kehoach("ingest", str(plan), "--db", str(tmp_path / "k.db"), "--no-progress", env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in lines[0], lines
+
+
+def test_dask_fsspec_folder_is_listed_on_the_client(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    for name in ("a.txt", "sub/b.docx", "notes.xyz", ".hidden.txt"):
+        (tmp_path / name).write_text("x")
+    found, unlisted = dask_pool.expand_sources([tmp_path.as_uri(), f"{tmp_path.as_uri()}/*.txt", "nosuch://x/"])
+    assert found == [(tmp_path / "a.txt").as_uri(), (tmp_path / "sub" / "b.docx").as_uri()]
+    assert [source for source, _ in unlisted] == ["nosuch://x/"]
+
+
+def test_dask_sqlite_client_writes_and_workers_may_not(tmp_path: Path) -> None:
+    """SQLite has one writer: the client stores what the workers extract; asking workers to write is refused."""
+    plans = [shutil.copy(path, tmp_path) for path in sorted(DEV.glob("*.txt"), key=lambda p: p.stat().st_size)[:3]]
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    with pytest.raises(dask_pool.SchedulerError, match="needs PostgreSQL"):
+        dask_pool.ingest_distributed(engine, plans, scheduler="local:1", writes="workers")
+    summary = ingest_files(engine, plans, scheduler="local:1")
+    assert (summary.ingested, summary.failed) == (3, 0)
+    with engine.connect() as connection:
+        assert json.loads(connection.execute(text("SELECT args FROM ingest_runs")).scalar_one())["writes"] == "client"
+        paths = set(connection.execute(text("SELECT source_path FROM documents")).scalars())
+    assert paths == {str(Path(p).resolve()) for p in plans}
