@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +33,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 HERE = Path(__file__).resolve().parent
+FLASH_COOKIE = "kehoach_review_error"
+"""The one-line error of a refused correction, shown once by the page the browser is sent back to."""
 MAX_PLAN_ROWS = 500
 """Rows the plans page draws at most; past that the analyst narrows the search (the counts say how many match)."""
 
@@ -130,14 +132,14 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "plans.html", {**context, "unmatched": unmatched})
 
     @app.get("/plans/{document_id}", response_class=HTMLResponse)
-    def plan(request: Request, document_id: int, error: str = ""):
+    def plan(request: Request, document_id: int):
         with session_scope(reader) as session:
             found = data.plan_page(session, document_id)
             agencies = [] if settings.read_only else data.agency_names(session)
         if found is None:
             raise HTTPException(404, f"no document {document_id}")
         link = f"/plans/{document_id}/page/{{page}}.png" if found.has_page_images else None
-        return page(
+        response = page(
             request,
             "plan.html",
             {
@@ -145,9 +147,11 @@ def create_app(settings: Settings) -> FastAPI:
                 "d": found.document,
                 "text_html": render(found.document["content"], found.spans, page_link=link),
                 "agencies": agencies,
-                "error": error,
+                "error": unquote(request.cookies.get(FLASH_COOKIE, ""))[:500],
             },
         )
+        response.delete_cookie(FLASH_COOKIE)
+        return response
 
     @app.get("/plans/{document_id}/page/{number}.png")
     def page_image(document_id: int, number: int) -> Response:
@@ -177,7 +181,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:  # in a worker thread: an SQLite writer may wait for an ingest's lock, the event loop must not
             result = await run_in_threadpool(transaction)
         except ValueError as exc:
-            return RedirectResponse(f"{target}?error={quote(str(exc))}#{anchor}", 303)
+            refused = RedirectResponse(f"{target}#{anchor}", 303)
+            # the message travels in a short-lived cookie, not the address: no link can make the app say anything
+            refused.set_cookie(FLASH_COOKIE, quote(str(exc)[:500]), max_age=60, httponly=True, samesite="strict")
+            return refused
         return RedirectResponse(f"{target}#{result or anchor}", 303)
 
     from kehoach.pipeline.review import forms

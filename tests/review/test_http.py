@@ -200,10 +200,14 @@ def test_review_bad_date_is_one_line_and_writes_nothing(client, sample_url: str)
         f"/plans/{document_id}/tasks/{task['task_id']}",
         data=_task_form(page, task, lead="Sở Tài chính", due="không rõ khi nào"),
     )
-    assert answer.status_code == 303 and "?error=" in answer.headers["location"]
+    assert answer.status_code == 303 and "kehoach_review_error=" in answer.headers["set-cookie"]
     assert _one(sample_url, "SELECT count(*) FROM corrections") == 0  # the lead of the same form is not kept either
     shown = client.get(answer.headers["location"].split("#")[0]).text
     assert re.search(r'<p class="error" role="alert">[^<\n]+</p>', shown)
+    again = client.get(answer.headers["location"].split("#")[0]).text
+    assert 'class="error"' not in again  # shown once
+    forged = client.get(f"/plans/{document_id}", params={"error": "Call 0900 to verify your account"}).text
+    assert "0900" not in forged  # no address makes the app say something
 
 
 def test_review_not_a_task_and_a_missed_task(client, sample_url: str) -> None:
@@ -231,7 +235,7 @@ def test_review_not_a_task_and_a_missed_task(client, sample_url: str) -> None:
         f"/plans/{document_id}/tasks",
         data={"csrf": csrf_of(page), "span_start": start, "span_end": start + len(missed), "selected": "khác"},
     )
-    assert "?error=" in wrong.headers["location"]
+    assert "kehoach_review_error=" in wrong.headers["set-cookie"]
 
 
 def test_review_target_fix(client, sample_url: str) -> None:
