@@ -64,7 +64,8 @@ def main() -> None:
         if db is None:
             db = Path(folder) / "kehoach.db"
             kehoach = [str(KEHOACH)] if KEHOACH.exists() else [sys.executable, "-m", "kehoach"]
-            subprocess.run([*kehoach, "-q", "ingest", str(ROOT / "data" / "raw"), "--db", str(db)], check=True)
+            ingest = [*kehoach, "-q", "ingest", str(ROOT / "data" / "raw"), "--db", str(db)]
+            subprocess.run(ingest, check=True, stdout=subprocess.DEVNULL)
         print(f"{args.repeat} runs each on {db.name}; seconds\n")
         print("| command | wall best | wall median | CPU best | CPU median |")
         print("| --- | ---: | ---: | ---: | ---: |")
