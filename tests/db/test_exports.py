@@ -122,3 +122,18 @@ def test_excel_flag_needs_csv(filled: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == EXIT_USAGE
     assert "--excel" in result.stderr and not out.exists()
+
+
+def test_xlsx_cuts_cells_beyond_excels_limit_and_says_so(engine: Engine, db_url: str, make_extraction, tmp_path: Path):
+    plan = make_extraction()
+    long = plan.content + "\n" + "Phụ lục " * 6000  # ~48,000 characters: more than an Excel cell holds
+    with session_scope(engine) as session:
+        store_extraction(session, plan.model_copy(update={"content": long}))
+    result = CliRunner().invoke(app, ["export", "--format", "xlsx", "--out", str(tmp_path), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "1 cells longer than 32767 characters cut for Excel" in result.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "kehoach.xlsx")["documents"]
+    column = [cell.value for cell in sheet[1]].index("content") + 1
+    assert len(sheet.cell(row=2, column=column).value) == 32_767
+    export(db_url, tmp_path / "parquet", "--format", "parquet")
+    assert pd.read_parquet(tmp_path / "parquet" / "documents.parquet")["content"].tolist() == [long]  # whole
