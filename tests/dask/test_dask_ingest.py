@@ -11,11 +11,12 @@ import dataclasses
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -218,3 +219,44 @@ def test_dask_extraction_process_killed_costs_its_file_only(
     [(path, error_class, message)] = _failures(engine)
     assert (path, error_class) == (str(SCANNED), "WorkerKilled")
     assert "signal 9" in message
+
+
+@pytest.fixture
+def remote_cluster() -> Iterator[str]:
+    """A scheduler and a worker started the way an operator would (``dask scheduler``, ``dask worker``)."""
+    dask = Path(sys.executable).with_name("dask")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}  # the README's recipe for workers
+    common = ["--host", "127.0.0.1", "--no-dashboard"]
+    scheduler = subprocess.Popen([dask, "scheduler", "--port", str(port), *common], env=env, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", *common], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        yield address
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_dask_remote_scheduler_from_the_command_line(
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored, remote_cluster: str
+) -> None:
+    """``kehoach ingest … --scheduler tcp://HOST:PORT`` (here through ``KEHOACH_SCHEDULER``) on a running cluster."""
+    url = new_database()
+    env = {**os.environ, "KEHOACH_SCHEDULER": remote_cluster}
+    command = [sys.executable, "-m", "kehoach", "ingest", *map(str, inputs), "--db", url, "--no-progress"]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    engine = make_engine(url)
+    assert snapshot(engine) == reference.rows
+    with engine.connect() as connection:
+        args = connection.execute(text("SELECT args FROM ingest_runs")).scalar_one()
+    assert (args["scheduler"], args["writes"]) == (remote_cluster, "workers")
