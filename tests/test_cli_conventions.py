@@ -214,3 +214,13 @@ def test_extract_dash_on_a_terminal_says_to_pipe_a_document() -> None:
         os.close(follower)
     assert done.returncode == 1  # at once, instead of waiting for a PDF to be typed
     assert done.stderr.decode().startswith("kehoach: -: standard input is a terminal")
+
+
+def test_import_kehoach_loads_nothing_heavy() -> None:
+    """``import kehoach`` is cheap: the API functions load the pipeline when first called."""
+    probe = "import json, sys, kehoach; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    modules = set(json.loads(done.stdout))
+    assert not {m.split(".")[0] for m in modules} & {"sqlalchemy", "pandas", "numpy", "pydantic", "typer", "spacy"}
+    assert not {m for m in modules if m.startswith(("kehoach.pipeline", "kehoach.extractors"))}
+    assert callable(kehoach.read_document) and callable(kehoach.ingest)  # and they load on first use

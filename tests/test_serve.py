@@ -150,3 +150,36 @@ def test_serve_refuses_postgresql_and_missing_files(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 2 and "no database at" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_metadata_is_pruned_to_an_older_schema(tmp_path: Path) -> None:
+    """A database from before migration 0005 (no search index) or without a view still gets pages that work."""
+    from kehoach.pipeline.serve import metadata_for, shipped_metadata
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as connection:
+        connection.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, text TEXT, due_on DATE)")
+        connection.execute("CREATE VIEW v_timeline AS SELECT id AS task_id, text, due_on FROM tasks")
+    metadata = metadata_for(old)
+    assert list(metadata["databases"]) == ["old"]
+    tables = metadata["databases"]["old"]["tables"]
+    assert set(tables) == {"tasks", "v_timeline"}
+    assert "fts_table" not in tables["tasks"] and "fts_table" not in tables["v_timeline"]
+    assert tables["v_timeline"]["facets"] == []  # plan, lead, due_year: not in this view
+    assert set(tables["v_timeline"]["columns"]) == {"task_id", "text", "due_on"}
+    assert tables["tasks"]["label_column"] == "text"
+    queries = metadata["databases"]["old"]["queries"]
+    assert "search_tasks" not in queries and queries  # the canned questions that need no index stay
+    assert shipped_metadata()["databases"]["kehoach"]["tables"]["tasks"]["fts_table"] == "task_search"
+
+
+def test_serve_without_datasette_names_the_extra(database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from kehoach.pipeline.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "datasette" else real(name, *a))
+    result = CliRunner().invoke(app, ["serve", "--db", str(database)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == 'kehoach: Datasette is not installed: pip install "kehoach[serve]"'
