@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RAW = ROOT / "data" / "raw"
 KEHOACH = [sys.executable, "-m", "kehoach"]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCORE = ROOT / "tests" / "eval" / "score.py"
 
 
 def ingest(url: str, *args: Path | str) -> None:
@@ -113,3 +114,16 @@ def csrf_of(page_html: str) -> str:
     found = CSRF.search(page_html)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+def score(gold: Path, pred: Path) -> dict:
+    """The overall figures of ``score.py --gold GOLD --pred PRED`` (the project's scorer, run as a user runs it)."""
+    import json
+
+    done = subprocess.run(
+        [sys.executable, str(SCORE), "--gold", str(gold), "--pred", str(pred), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["overall"]

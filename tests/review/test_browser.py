@@ -15,7 +15,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.review.conftest import KEHOACH, RAW, ROOT, SCREENSHOTS
+from tests.review.conftest import KEHOACH, RAW, ROOT, SCREENSHOTS, score
 
 CHROMIUM = Path(os.environ.get("KEHOACH_CHROMIUM", "/usr/bin/chromium"))
 LARGEST = "002_bd6398dc606c56db.txt"
-SCORE = ROOT / "tests" / "eval" / "score.py"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
 
@@ -90,16 +88,6 @@ def _query(url: str, sql: str) -> list[dict]:
         [*KEHOACH, "query", sql, "--db", url, "--format", "json"], capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout)
-
-
-def _score(gold: Path, pred: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, str(SCORE), "--gold", str(gold), "--pred", str(pred), "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["overall"]
 
 
 @pytest.mark.parametrize(
@@ -193,7 +181,7 @@ def test_review_in_the_browser(page, server: str, served_url: str, tmp_path: Pat
     subprocess.run([*KEHOACH, "review", "export-gold", str(gold), "--db", served_url], check=True, capture_output=True)
     assert (gold / f"{LARGEST}.json").exists()
     subprocess.run([*KEHOACH, "extract", str(RAW / LARGEST), "--out", str(pred)], check=True, capture_output=True)
-    overall = _score(gold, pred)
+    overall = score(gold, pred)
     assert overall["task_p"] == 1.0 and overall["task_r"] < 1.0  # the added task is one the extractor missed
     assert overall["lead_p"] < 1.0 and overall["lead_r"] < 1.0  # the corrected lead
 

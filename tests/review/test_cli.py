@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.review.conftest import KEHOACH, RAW, ROOT
-
-SCORE = ROOT / "tests" / "eval" / "score.py"
+from tests.review.conftest import KEHOACH, RAW, score
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,16 +32,6 @@ def test_review_cli_refuses_with_one_line(tmp_path: Path, args: list[str], messa
     assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr
 
 
-def _score(gold: Path, pred: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, str(SCORE), "--gold", str(gold), "--pred", str(pred), "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout[: done.stdout.rindex("}") + 1])["overall"]
-
-
 def test_review_export_gold_of_an_unreviewed_plan_scores_the_extractor_perfectly(
     sqlite_url: str, tmp_path: Path
 ) -> None:
@@ -64,7 +51,7 @@ def test_review_export_gold_of_an_unreviewed_plan_scores_the_extractor_perfectly
     subprocess.run([*KEHOACH, "extract", *map(str, text_plans), "--out", str(pred)], check=True, capture_output=True)
     for stale in set(gold.glob("*.json")) - {gold / f"{p.name}.json" for p in text_plans}:
         stale.unlink()  # score the text renderings only (the others need their own predictions)
-    overall = _score(gold, pred)
+    overall = score(gold, pred)
     assert overall["task_f1"] == 1.0 and overall["target_f1"] == 1.0 and overall["grounding"] == 1.0
     assert overall["due_acc"] == 1.0 and overall["fields_acc"] == 1.0
 
@@ -86,7 +73,7 @@ def test_review_export_gold_names_files_as_extract_does(tmp_path: Path) -> None:
     subprocess.run([*KEHOACH, "extract", *map(str, plans), "--out", str(pred)], check=True, capture_output=True)
     names = sorted(p.name for p in gold.glob("*.json"))
     assert len(names) == 2 and names == sorted(p.name for p in pred.glob("*.json"))
-    assert _score(gold, pred)["task_f1"] == 1.0
+    assert score(gold, pred)["task_f1"] == 1.0
 
 
 @pytest.mark.parametrize("args", [["--help"], ["review", "--help"], ["review", "--host", "10.0.0.1"]])
