@@ -5,7 +5,8 @@ PostgreSQL URL is refused with a one-line reason.  The metadata shipped in
 ``pipeline/datasette/metadata.json`` describes the tables and views, shows a task
 by its text where another table points at it (label columns), offers facets on
 plan, lead and year, configures the full-text search of migration 0005 on the
-task views and holds the README's analyst questions as canned queries.
+task views and holds the README's analyst questions as canned queries; a plugin
+(``pipeline/datasette/plugins``) gives those queries kehoach's folding as SQL functions.
 
 It is written for a database named ``kehoach``; Datasette names a database after
 its file, so the metadata is re-keyed to the file's stem, and facets, column
@@ -31,6 +32,8 @@ from kehoach.pipeline.db import DatabaseError, resolve_url
 from sqlalchemy.engine import make_url
 
 DEFAULT_PORT = 8001
+PLUGINS = Path(__file__).resolve().parent / "datasette" / "plugins"
+"""``fold()`` and ``kehoach_match()`` as SQL functions in Datasette's connections (the canned queries use them)."""
 EXTRA = 'pip install "kehoach[serve]"'
 
 
@@ -113,6 +116,8 @@ def datasette_command(path: Path, metadata: Path, *, port: int, host: str, extra
         "--setting",
         "facet_time_limit_ms",
         "1000",
+        "--plugins-dir",
+        str(PLUGINS),
         *extra,
     ]
 

@@ -109,8 +109,27 @@ def test_search_is_accent_insensitive(server: str, database: Path, words: str) -
     _, rows = search(make_engine(f"sqlite:///{database}", read_only=True), words, limit=10_000)
     assert found == {row[0] for row in rows}
     assert found
+
+
+@pytest.mark.parametrize("words", ["ke hoach", "ĐẦU TƯ", '"dau tu cong"', "quy hoa*", "06-NQ/TW", "!!"])
+def test_canned_search_is_kehoach_search(server: str, database: Path, words: str) -> None:
+    """The plugin's kehoach_match() gives Datasette the command's own query language, ranking included."""
     canned = get(f"{server}/search_tasks.json", words=words, _shape="objects")["rows"]
-    assert {row["task_id"] for row in canned} == found
+    engine = make_engine(f"sqlite:///{database}", read_only=True)
+    expected = search(engine, words, limit=100)[1] if words != "!!" else []
+    assert [row["task_id"] for row in canned] == [row[0] for row in expected]
+
+
+def test_canned_agency_question_folds_the_name(server: str, database: Path) -> None:
+    params = {"from_date": "2000-01-01", "to_date": "2100-12-31", "_shape": "objects"}
+    written = get(f"{server}/due_in_period_for_agency.json", agency="Sở Xây dựng", **params)["rows"]
+    folded = get(f"{server}/due_in_period_for_agency.json", agency="so xay dung", **params)["rows"]
+    expected = rows_of(
+        database,
+        "SELECT count(*) FROM v_timeline t WHERE t.task_id IN (SELECT ta.task_id FROM task_agencies ta JOIN agencies a"
+        " ON a.id = ta.agency_id WHERE a.name = 'Sở Xây dựng' AND ta.role = 'lead') AND t.due_on IS NOT NULL",
+    )[0][0]
+    assert written == folded and len(written) == expected > 0
 
 
 def test_dau_tu_finds_the_same_tasks_as_dau_tu_with_marks(server: str) -> None:
