@@ -35,6 +35,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 HERE = Path(__file__).resolve().parent
 FLASH_COOKIE = "kehoach_review_error"
 """The one-line error of a refused correction, shown once by the page the browser is sent back to."""
+TASK_FILTERS = {"without_lead": "without a lead", "without_due": "without a due date", "flagged": "flagged"}
+"""The plan page's ``?only=`` choices: the task table shows just those rows (the text keeps every span)."""
 MAX_PLAN_ROWS = 500
 """Rows the plans page draws at most; past that the analyst narrows the search (the counts say how many match)."""
 
@@ -132,7 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
         return page(request, "plans.html", {**context, "unmatched": unmatched})
 
     @app.get("/plans/{document_id}", response_class=HTMLResponse)
-    def plan(request: Request, document_id: int):
+    def plan(request: Request, document_id: int, only: str = ""):
         with session_scope(reader) as session:
             found = data.plan_page(session, document_id)
             agencies = [] if settings.read_only else data.agency_names(session)
@@ -147,6 +149,9 @@ def create_app(settings: Settings) -> FastAPI:
                 "d": found.document,
                 "text_html": render(found.document["content"], found.spans, page_link=link),
                 "agencies": agencies,
+                "only": only if only in TASK_FILTERS else "",
+                "filters": TASK_FILTERS,
+                "counts": {key: sum(t.missing(key) for t in found.tasks) for key in TASK_FILTERS},
                 "error": unquote(request.cookies.get(FLASH_COOKIE, ""))[:500],
             },
         )

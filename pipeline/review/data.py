@@ -157,6 +157,16 @@ class TaskView:
     corrected: bool
     not_task: bool
     added: bool
+    flags: list[str] = field(default_factory=list)
+    """The extractor's anomaly flags ("due_before_issue", …): where a reviewer should look first."""
+
+    def missing(self, what: str) -> bool:
+        """For the plan page's task filters: ``without_lead`` / ``without_due`` / ``flagged``."""
+        if what == "without_lead":
+            return not self.not_task and not self.lead
+        if what == "without_due":
+            return not self.not_task and not self.due
+        return what == "flagged" and bool(self.flags)
 
 
 @dataclass
@@ -238,7 +248,7 @@ def _tasks(session: Session, document_id: int) -> list[TaskView]:
     tasks = []
     for t in session.execute(
         text(
-            "SELECT id, ordinal, text, span_start, span_end, page, section, rule, due_rule"
+            "SELECT id, ordinal, text, span_start, span_end, page, section, rule, due_rule, flags"
             " FROM tasks WHERE document_id = :d ORDER BY span_start, ordinal"
         ),
         {"d": document_id},
@@ -263,6 +273,7 @@ def _tasks(session: Session, document_id: int) -> list[TaskView]:
                 corrected=bool(now and now["corrected"]),
                 not_task=now is None,
                 added=t["rule"] == "correction.new_task",
+                flags=[f for f in (t["flags"] or "").split(",") if f],
             )
         )
     return tasks

@@ -116,6 +116,12 @@ def test_review_in_the_browser(page, server: str, served_url: str, tmp_path: Pat
     pane = page.locator(".text-pane").bounding_box()
     assert box and pane and pane["y"] <= box["y"] <= pane["y"] + pane["height"]
     page.screenshot(path=shots / "plan-task-highlighted.png")
+    following = page.locator(f"#row-{task_id} ~ tr.task-row").first.get_attribute("data-task")
+    page.keyboard.press("j")
+    assert page.locator("tr.task-row.current").get_attribute("data-task") == following
+    assert page.locator(f'#text [data-t~="{following}"].hl').count() > 0
+    page.keyboard.press("k")
+    assert page.locator("tr.task-row.current").get_attribute("data-task") == task_id
 
     # correct its lead, reload, still there
     row.locator("details.edit summary").click()

@@ -37,6 +37,11 @@ def _document(url: str, name: str) -> int:
     return _one(url, "SELECT id FROM documents WHERE source_path LIKE :p", p=f"%/{name}")
 
 
+def _numbers(row: str) -> list[int]:
+    """The count cells of a plans-page row (some are links to the plan's filtered task table)."""
+    return [int(n) for n in re.findall(r'<td class="n[^"]*">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>', row)]
+
+
 def _plan_rows(page: str) -> list[str]:
     return re.findall(r'<tr data-plan="(\d+)">', page)
 
@@ -54,7 +59,7 @@ def test_review_plans_counts_match_the_views(client, sample_url: str) -> None:
     document_id = _document(sample_url, LARGEST)
     plan_id = _one(sample_url, "SELECT plan_id FROM documents WHERE id = :d", d=document_id)
     row = re.search(rf'<tr data-plan="{plan_id}">(.*?)</tr>', page, re.S).group(1)
-    numbers = [int(n) for n in re.findall(r'<td class="n[^"]*">(\d+)</td>', row)]
+    numbers = _numbers(row)
     tasks = _one(sample_url, "SELECT count(*) FROM v_tasks WHERE plan_id = :p", p=plan_id)
     no_lead = _one(sample_url, "SELECT count(*) FROM v_tasks WHERE plan_id = :p AND lead IS NULL", p=plan_id)
     no_due = _one(sample_url, "SELECT count(*) FROM v_tasks WHERE plan_id = :p AND due_on IS NULL", p=plan_id)
@@ -384,7 +389,7 @@ def test_review_plans_page_marks_versions(client, sample_url: str) -> None:
     assert "draft, superseded by its signed version" in row
     tasks = _one(sample_url, "SELECT count(*) FROM tasks t JOIN plans p ON p.primary_document_id = t.document_id"
                  " WHERE p.id = :p", p=int(plan_id))  # fmt: skip
-    assert int(re.findall(r'<td class="n[^"]*">(\d+)</td>', row)[0]) == tasks > 0  # hidden by the views, not here
+    assert _numbers(row)[0] == tasks > 0  # hidden by the views, not here
 
 
 def test_review_plans_page_lists_a_bounded_number_of_rows(client, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -394,3 +399,24 @@ def test_review_plans_page_lists_a_bounded_number_of_rows(client, monkeypatch: p
     page = client.get("/").text
     assert len(_plan_rows(page)) == 2 and "the first 2 are listed, narrow the search" in page
     assert len(_plan_rows(client.get("/", params={"q": "bac kan"}).text)) == 1
+
+
+def test_review_plan_page_filters_its_task_table(client, sample_url: str) -> None:
+    document_id = _document(sample_url, LARGEST)
+    plan_id = _one(sample_url, "SELECT plan_id FROM documents WHERE id = :d", d=document_id)
+    row = re.search(rf'<tr data-plan="{plan_id}">(.*?)</tr>', client.get("/").text, re.S).group(1)
+    assert f'href="/plans/{document_id}?only=without_due"' in row
+    for only, sql in (
+        ("without_lead", "lead IS NULL"),
+        ("without_due", "due_on IS NULL"),
+        ("flagged", "flags IS NOT NULL AND flags <> ''"),
+    ):
+        want = _rows(sample_url, f"SELECT task_id FROM v_tasks_all WHERE document_id = :d AND {sql}", d=document_id)
+        page = client.get(f"/plans/{document_id}", params={"only": only}).text
+        shown = re.findall(r'<tr id="row-(\d+)"', page)
+        assert sorted(map(int, shown)) == sorted(r["task_id"] for r in want), only
+        assert page.count('<a class="anchor" id="task-') > len(shown)  # the text keeps every task
+    everything = client.get(f"/plans/{document_id}", params={"only": "nonsense"}).text
+    assert len(re.findall(r'<tr id="row-', everything)) == _one(
+        sample_url, "SELECT count(*) FROM tasks WHERE document_id = :d", d=document_id
+    )

@@ -1,5 +1,6 @@
 // kehoach review: the few lines of behaviour the pages need, no framework.
 // 1. Clicking a task (table or text) highlights every piece of its span and scrolls to it.
+//    j / k move to the next / previous task.
 // 2. Selecting text in the document offers "Add as a missed task" with the selection's offsets
 //    into documents.content (counted in code points, as Python counts them).
 "use strict";
@@ -54,6 +55,17 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   const hash = location.hash.match(/^#task-(\d+)$/);
   if (hash) highlightTask(hash[1], true, true);
+  document.addEventListener("keydown", (event) => {
+    // j / k: next / previous task, as in a mail reader; never while typing in a form
+    if (event.key !== "j" && event.key !== "k") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest("input, select, textarea")) return;
+    const rows = Array.from(document.querySelectorAll("tr.task-row:not(.not-task)"));
+    if (!rows.length) return;
+    const at = rows.findIndex((row) => row.classList.contains("current"));
+    const next = event.key === "j" ? Math.min(at + 1, rows.length - 1) : Math.max(at - 1, 0);
+    highlightTask(rows[next].dataset.task, true, true);
+    event.preventDefault();
+  });
 
   const form = document.getElementById("add-task");
   if (!form) return;
