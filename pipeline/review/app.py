@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from kehoach.pipeline.db import DatabaseError, make_engine, schema_is_current, session_scope, upgrade
-from kehoach.pipeline.review import data
+from kehoach.pipeline.review import data, forms
 from kehoach.pipeline.review.page_image import PageUnavailable, page_png
 from kehoach.pipeline.review.security import CSRF_FIELD, csrf_ok, csrf_token, make_guard
 from kehoach.pipeline.review.spans import render
@@ -191,8 +191,6 @@ def create_app(settings: Settings) -> FastAPI:
             refused.set_cookie(FLASH_COOKIE, quote(str(exc)[:500]), max_age=60, httponly=True, samesite="strict")
             return refused
         return RedirectResponse(f"{target}#{result or anchor}", 303)
-
-    from kehoach.pipeline.review import forms
 
     @app.post("/plans/{document_id}/tasks/{task_id}")
     async def correct_task(request: Request, document_id: int, task_id: int) -> RedirectResponse:
