@@ -100,7 +100,7 @@ def open_docx(path: Path, data: bytes) -> DocxDocument:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
         content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:  # ValueError: "negative seek value" (fuzz)
         raise DamagedFileError(
             path, "damaged Word document: not a readable ZIP archive (truncated or corrupted)"
         ) from exc
