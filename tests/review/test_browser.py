@@ -83,6 +83,22 @@ def page(server: str):  # noqa: ANN201 - playwright Page
         browser.close()
 
 
+SELECT_TEXT = """(needle) => {
+    const doc = document.getElementById('text');
+    const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
+    const nodes = []; let node; while ((node = walker.nextNode())) nodes.push(node);
+    const all = nodes.map((n) => n.data).join('');
+    let at = all.indexOf(needle), end = at + needle.length, seen = 0, range = document.createRange();
+    for (const n of nodes) {
+        if (at >= seen && at <= seen + n.data.length) range.setStart(n, at - seen), at = -1;
+        if (end >= seen && end <= seen + n.data.length) { range.setEnd(n, end - seen); break; }
+        seen += n.data.length;
+    }
+    const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
+}"""
+"""Select ``needle`` in the document text as a user's mouse would (a Range over its text nodes)."""
+
+
 def _query(url: str, sql: str) -> list[dict]:
     done = subprocess.run(
         [*KEHOACH, "query", sql, "--db", url, "--format", "json"], capture_output=True, text=True, check=True
@@ -151,22 +167,7 @@ def test_review_in_the_browser(page, server: str, served_url: str, tmp_path: Pat
     content = _query(served_url, f"SELECT content FROM documents WHERE id = {document_id}")
     lines = [line.strip() for line in content[0]["content"].splitlines() if len(line.strip()) > 60 and "'" not in line]
     missed = lines[len(lines) // 2][:50].strip()  # any stretch of the text: the analyst decides
-    page.evaluate(
-        """(needle) => {
-            const doc = document.getElementById('text');
-            const walker = document.createTreeWalker(doc, NodeFilter.SHOW_TEXT);
-            const nodes = []; let node; while ((node = walker.nextNode())) nodes.push(node);
-            const all = nodes.map((n) => n.data).join('');
-            let at = all.indexOf(needle), end = at + needle.length, seen = 0, range = document.createRange();
-            for (const n of nodes) {
-                if (at >= seen && at <= seen + n.data.length) range.setStart(n, at - seen), at = -1;
-                if (end >= seen && end <= seen + n.data.length) { range.setEnd(n, end - seen); break; }
-                seen += n.data.length;
-            }
-            const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range);
-        }""",
-        missed,
-    )
+    page.evaluate(SELECT_TEXT, missed)
     page.wait_for_selector("#add-task:not([hidden])")
     page.screenshot(path=shots / "plan-selection.png")
     page.click("#add-task button")
@@ -235,3 +236,26 @@ def test_review_long_plan_without_lag(page, server: str, served_url: str, tmp_pa
     assert server_ms < 1500, f"server {server_ms:.0f} ms"
     assert loaded_ms < 5000, f"page load {loaded_ms:.0f} ms"
     assert click_ms < 200, f"highlight {click_ms:.0f} ms"
+
+
+def test_review_selection_offsets_count_code_points(page, server: str, served_url: str, tmp_path: Path) -> None:
+    """Characters outside the BMP count 2 in JavaScript, 1 in Python: a missed task still lands on its words."""
+    from tests.review.conftest import ingest
+
+    plan = tmp_path / "emoji-plan.txt"
+    plan.write_text(
+        "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN\nKẾ HOẠCH 📌 triển khai 𝐧ă𝐦 2026 🇻🇳\n"
+        "1. Sở Xây dựng chủ trì rà soát quy hoạch đô thị 🏙️, hoàn thành trong quý III/2026.\n"
+        "2. Sở Tài chính bố trí kinh phí thực hiện kế hoạch 💰 trong năm 2026.\n",
+        encoding="utf-8",
+    )
+    ingest(served_url, plan)
+    document_id = _query(served_url, "SELECT id FROM documents WHERE source_path LIKE '%emoji-plan.txt'")[0]["id"]
+    page.goto(f"{server}/plans/{document_id}")
+    missed = "bố trí kinh phí thực hiện kế hoạch 💰 trong năm 2026"
+    page.evaluate(SELECT_TEXT, missed)
+    page.wait_for_selector("#add-task:not([hidden])")
+    page.click("#add-task button")
+    page.wait_for_load_state("load")
+    added = _query(served_url, f"SELECT text FROM v_tasks_all WHERE document_id = {document_id} AND text = '{missed}'")
+    assert added == [{"text": missed}]
