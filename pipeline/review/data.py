@@ -159,6 +159,8 @@ class TaskView:
     added: bool
     flags: list[str] = field(default_factory=list)
     """The extractor's anomaly flags ("due_before_issue", …): where a reviewer should look first."""
+    why: dict[str, str] = field(default_factory=dict)
+    """``"lead:<name>"`` → how the extractor found it (the mention as written and the rule); none for a correction's."""
 
     def missing(self, what: str) -> bool:
         """For the plan page's task filters: ``without_lead`` / ``without_due`` / ``flagged``."""
@@ -219,18 +221,22 @@ def _document(session: Session, document_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def _rule_ids(session: Session, document_id: int) -> dict[int, list[str]]:
+def _rule_ids(session: Session, document_id: int) -> tuple[dict[int, list[str]], dict[int, dict[str, str]]]:
+    """Per task: the role rules in order of mention, and why each agency got its role ("lead:Sở X" → rule)."""
     rules: dict[int, list[str]] = defaultdict(list)
-    for task_id, rule in session.execute(
+    why: dict[int, dict[str, str]] = defaultdict(dict)
+    for task_id, role, name, mention, rule in session.execute(
         text(
-            "SELECT ta.task_id, ta.rule FROM task_agencies ta JOIN tasks t ON t.id = ta.task_id"
-            " WHERE t.document_id = :d AND ta.rule IS NOT NULL ORDER BY ta.id"
+            "SELECT ta.task_id, ta.role, a.name, ta.mention, ta.rule FROM task_agencies ta"
+            " JOIN tasks t ON t.id = ta.task_id JOIN agencies a ON a.id = ta.agency_id"
+            " WHERE t.document_id = :d ORDER BY ta.id"
         ),
         {"d": document_id},
     ).tuples():
-        if rule not in rules[task_id]:
+        if rule and rule not in rules[task_id]:
             rules[task_id].append(rule)
-    return rules
+        why[task_id].setdefault(f"{role}:{name}", f"written “{mention}”" + (f", {rule}" if rule else ""))
+    return rules, why
 
 
 def _tasks(session: Session, document_id: int) -> list[TaskView]:
@@ -244,7 +250,7 @@ def _tasks(session: Session, document_id: int) -> list[TaskView]:
             {"d": document_id},
         ).mappings()
     }
-    agency_rules = _rule_ids(session, document_id)
+    agency_rules, why = _rule_ids(session, document_id)
     tasks = []
     for t in session.execute(
         text(
@@ -274,6 +280,7 @@ def _tasks(session: Session, document_id: int) -> list[TaskView]:
                 not_task=now is None,
                 added=t["rule"] == "correction.new_task",
                 flags=[f for f in (t["flags"] or "").split(",") if f],
+                why=why.get(t["id"], {}),
             )
         )
     return tasks

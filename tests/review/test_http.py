@@ -42,6 +42,13 @@ def _numbers(row: str) -> list[int]:
     return [int(n) for n in re.findall(r'<td class="n[^"]*">(?:<a [^>]*>)?(\d+)(?:</a>)?</td>', row)]
 
 
+def _cell(row: str, css: str) -> str:
+    """The text of a task-table cell, tags dropped."""
+    found = re.search(rf'<td class="{css}">(.*?)</td>', row, re.S)
+    assert found, css
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
 def _plan_rows(page: str) -> list[str]:
     return re.findall(r'<tr data-plan="(\d+)">', page)
 
@@ -116,6 +123,8 @@ def test_review_plan_page_highlights_every_kind_of_span(client, sample_url: str)
         assert re.search(rf'<span class="[^"]*\b{css}\b', page.text), css
     assert "task.list_item" in page.text or "task.table_row" in page.text  # rule ids beside the tasks
     assert '<datalist id="agencies">' in page.text and '<option value="Sở Tài chính">' in page.text  # autocomplete
+    reasons = re.findall(r'<span class="who" title="([^"]+)">', page.text)
+    assert reasons and all(r.startswith("written “") for r in reasons)  # why each agency has its role
     assert float(page.headers["server-timing"].split("dur=")[1]) > 0
 
 
@@ -163,7 +172,8 @@ def test_review_lead_correction_is_kept_shown_and_undone(client, sample_url: str
     assert _one(sample_url, "SELECT count(*) FROM corrections WHERE document_id = :d", d=document_id) == 1
     page = client.get(f"/plans/{document_id}").text
     row = re.search(rf'<tr id="row-{task["task_id"]}"(.*?)</tr>\s*(?=<tr id="row-|</tbody>)', page, re.S).group(1)
-    assert '<td class="lead">Sở Tài chính</td>' in row and "corrected" in row
+    assert _cell(row, "lead") == "Sở Tài chính" and "corrected" in row
+    assert 'title="set by a correction"' in row
     correction = re.search(rf'action="/plans/{document_id}/corrections/(\d+)/undo"', page).group(1)
     undo = client.post(f"/plans/{document_id}/corrections/{correction}/undo", data={"csrf": csrf_of(page)})
     assert undo.status_code == 303
@@ -364,7 +374,7 @@ def test_review_correction_survives_re_extraction(client, sample_url: str) -> No
     assert [(r["lead"], r["corrected"]) for r in now] == [("Sở Tài chính", 1)]
     page = client.get(f"/plans/{document_id}").text
     row = re.search(rf'<tr id="row-{now[0]["task_id"]}"(.*?)</tr>', page, re.S).group(1)
-    assert '<td class="lead">Sở Tài chính</td>' in row
+    assert _cell(row, "lead") == "Sở Tài chính"
     assert re.search(r'<tr class="correction" data-correction="\d+">.*?<td>matched</td>', page, re.S)
 
 
