@@ -29,6 +29,7 @@ from kehoach.pipeline.review.security import CSRF_FIELD, csrf_ok, csrf_token, ma
 from kehoach.pipeline.review.spans import render
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -70,6 +71,14 @@ def show_value(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def _refused(location: str, message: str) -> RedirectResponse:
+    """Back to the page with one line of error, carried by a short-lived cookie rather than the address,
+    so that no link can make the app display a message of its own."""
+    response = RedirectResponse(location, 303)
+    response.set_cookie(FLASH_COOKIE, quote(message[:500]), max_age=60, httponly=True, samesite="strict")
+    return response
 
 
 def _reader(url: str) -> Engine:
@@ -186,10 +195,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:  # in a worker thread: an SQLite writer may wait for an ingest's lock, the event loop must not
             result = await run_in_threadpool(transaction)
         except ValueError as exc:
-            refused = RedirectResponse(f"{target}#{anchor}", 303)
-            # the message travels in a short-lived cookie, not the address: no link can make the app say anything
-            refused.set_cookie(FLASH_COOKIE, quote(str(exc)[:500]), max_age=60, httponly=True, samesite="strict")
-            return refused
+            return _refused(f"{target}#{anchor}", str(exc))
+        except SQLAlchemyError as exc:  # a reader role without INSERT, a lock held past the timeout, a lost server
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            return _refused(f"{target}#{anchor}", "the database refused the correction: " + (cause or ["?"])[0])
         return RedirectResponse(f"{target}#{result or anchor}", 303)
 
     @app.post("/plans/{document_id}/tasks/{task_id}")

@@ -430,3 +430,30 @@ def test_review_plan_page_filters_its_task_table(client, sample_url: str) -> Non
     assert len(re.findall(r'<tr id="row-', everything)) == _one(
         sample_url, "SELECT count(*) FROM tasks WHERE document_id = :d", d=document_id
     )
+
+
+@pytest.mark.postgres
+def test_review_correction_refused_by_the_database_is_one_line(postgres_server: str, postgres_sample_url: str) -> None:
+    """Served with the analysts' reader role (``kehoach db create-reader-role``): the page says the database refused
+    the write, nothing is written, no traceback."""
+    import subprocess
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    from tests.review.conftest import KEHOACH
+
+    url = make_url(postgres_sample_url)
+    role = f"reader_{uuid.uuid4().hex[:8]}"
+    admin = f"{postgres_server}/{url.database}"
+    subprocess.run([*KEHOACH, "db", "create-reader-role", role, "--db", admin], check=True, capture_output=True)
+    reader_url = url.set(username=role).render_as_string(hide_password=False)
+    document_id = _document(postgres_sample_url, LARGEST)
+    task = _first_led_task(postgres_sample_url, document_id)
+    with make_client(reader_url) as client:
+        page = client.get(f"/plans/{document_id}").text
+        form = _task_form(page, task, lead="Sở Tài chính")
+        assert client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data=form).status_code == 303
+        shown = client.get(f"/plans/{document_id}").text
+        assert re.search(r'<p class="error" role="alert">the database refused the correction: [^<\n]+</p>', shown)
+    assert _one(postgres_sample_url, "SELECT count(*) FROM corrections") == 0
