@@ -220,24 +220,29 @@ def client_store_rate(files: list[Path], url: str) -> tuple[float, float, float,
     return extract_rate, rate, pickle_ms, sum(map(len, blobs)) // len(blobs)
 
 
-def estimate(run: Run, bytes_per_doc: float) -> list[str]:
+def estimate(run: Run, lock: float) -> list[str]:
     """Hours for :data:`PLANS` on 10 and 100 workers from ``run``'s CPU time per document.
 
     Each worker on a core of its own extracts (and, when it writes, stores) at 1 / its CPU per
-    document; the client, which alone hashes-looks-up, schedules and (when it writes) stores, caps
-    the whole cluster at 1 / its CPU per document; PostgreSQL needs its CPU per document times the
-    rate in cores.  Network and disk are taken as not binding (plans are ~100 KB).
+    document; the client, which alone looks hashes up, schedules and (when it writes) stores, caps
+    the cluster at 1 / its CPU per document; every document write takes the plans' advisory lock
+    (``plans.lock_plans``) for ``lock`` seconds, one writer at a time, which caps it at 1 / ``lock``
+    (shown without that cap too).  PostgreSQL needs its CPU per document times the rate in cores.
+    Network and disk are taken as not binding (a plan is ~100 KB).
     """
     worker = run.worker_cpu / run.documents
     client = run.client_cpu / run.documents
     lines = []
     for workers in (10, 100):
-        rate = min(workers / worker, 1 / client)
-        bound = "the workers" if workers / worker <= 1 / client else "the client"
+        bounds = {"the workers": workers / worker, "the client": 1 / client, "the plan lock": 1 / lock}
+        bound = min(bounds, key=bounds.__getitem__)
+        rate = bounds[bound]
+        unlocked = min(bounds["the workers"], bounds["the client"])
         cores = rate * run.postgres_cpu / run.documents
         lines.append(
-            f"  {workers:3} workers ({run.name}): {rate:6.1f} docs/s, bound by {bound}, "
-            f"= {PLANS / rate / 3600:5.1f} h; PostgreSQL busy {cores:4.1f} cores"
+            f"  {workers:3} workers ({run.name}): {rate:5.1f} docs/s, bound by {bound}, "
+            f"= {PLANS / rate / 3600:5.1f} h; PostgreSQL busy {cores:3.1f} cores; "
+            f"without the lock {unlocked:5.1f} docs/s = {PLANS / unlocked / 3600:5.1f} h"
         )
     return lines
 
@@ -299,8 +304,12 @@ def main() -> None:
     print(f"one process, wall: read + extract {extract_rate:.1f} docs/s; store() alone {store_rate:.1f} docs/s")
     print(f"an extraction pickles to {pickled / 1024:.0f} KiB in {pickle_ms:.1f} ms")
     print(f"PostgreSQL: {stored - empty:,} bytes for {dask2.documents} documents = {bytes_per_doc:,.0f} bytes/doc")
+    # the lock is held for the write itself: the client's CPU for storing (client writes minus workers write)
+    # plus PostgreSQL's, per document; wall time on an idle machine would be near that
+    lock = (dask1c.client_cpu - dask1.client_cpu + dask1c.postgres_cpu) / dask1c.documents
+    print(f"a document write holds the plan lock ~{lock * 1000:.0f} ms (CPU) / {1000 / store_rate:.0f} ms (wall, here)")
     print(f"estimate for {PLANS:,} plans like these, from CPU time per document:")
-    for line in [*estimate(dask1, bytes_per_doc), *estimate(dask1c, bytes_per_doc)]:
+    for line in [*estimate(dask1, lock), *estimate(dask1c, lock)]:
         print(line)
     print(f"  PostgreSQL size: {bytes_per_doc / 1024:.0f} KiB/document -> {bytes_per_doc * PLANS / 2**30:.0f} GiB")
 
