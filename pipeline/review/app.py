@@ -73,6 +73,12 @@ def show_value(value: object) -> str:
     return str(value)
 
 
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line (SQLAlchemy appends the SQL and a link)."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else exc.__class__.__name__
+
+
 def _refused(location: str, message: str) -> RedirectResponse:
     """Back to the page with one line of error, carried by a short-lived cookie rather than the address,
     so that no link can make the app display a message of its own."""
@@ -197,8 +203,7 @@ def create_app(settings: Settings) -> FastAPI:
         except ValueError as exc:
             return _refused(f"{target}#{anchor}", str(exc))
         except SQLAlchemyError as exc:  # a reader role without INSERT, a lock held past the timeout, a lost server
-            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            return _refused(f"{target}#{anchor}", "the database refused the correction: " + (cause or ["?"])[0])
+            return _refused(f"{target}#{anchor}", f"the database refused the correction: {_first_line(exc)}")
         return RedirectResponse(f"{target}#{result or anchor}", 303)
 
     @app.post("/plans/{document_id}/tasks/{task_id}")
@@ -236,6 +241,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(RequestValidationError)  # /plans/abc: a page that does not exist, not a JSON dump
     async def bad_address(request: Request, exc: RequestValidationError) -> HTMLResponse:
         return page(request, "error.html", {"status": 404, "detail": f"no such page: {request.url.path}"}, 404)
+
+    @app.exception_handler(SQLAlchemyError)  # the server went away, a file was removed: one line, not a traceback
+    async def database_error(request: Request, exc: SQLAlchemyError) -> HTMLResponse:
+        return page(request, "error.html", {"status": 503, "detail": f"the database failed: {_first_line(exc)}"}, 503)
 
     app.state.settings = settings
     app.state.engines = (reader, writer)

@@ -457,3 +457,11 @@ def test_review_correction_refused_by_the_database_is_one_line(postgres_server: 
         shown = client.get(f"/plans/{document_id}").text
         assert re.search(r'<p class="error" role="alert">the database refused the correction: [^<\n]+</p>', shown)
     assert _one(postgres_sample_url, "SELECT count(*) FROM corrections") == 0
+
+
+def test_review_lost_database_is_one_line(sqlite_url: str) -> None:
+    with make_client(sqlite_url) as client:
+        assert client.get("/").status_code == 200
+        Path(sqlite_url.removeprefix("sqlite:///")).unlink()
+        gone = client.get("/")
+        assert gone.status_code == 503 and "the database failed: " in gone.text and "Traceback" not in gone.text
