@@ -63,9 +63,11 @@ PLUGIN_NAME = "kehoach-extractors"
 ALLOWED_FAILURES = 2
 """Worker deaths a task may cause before its file is recorded as failed (Dask's ``allowed-failures``)."""
 EXTRACTIONS_PER_WORKER = 2
-"""Extraction tasks in flight per worker: one running, one queued, so no worker waits on the client."""
+"""Extraction tasks in flight per worker thread: one running, one queued, so no worker waits on the client."""
 HASHES_PER_WORKER = 4
-"""Hash tasks in flight per worker (cheap: one read of the file)."""
+"""Hash tasks in flight per worker thread (cheap: one read of the file)."""
+CAPACITY_SECONDS = 5.0
+"""How often the client recounts the cluster's worker threads."""
 CONNECT_SECONDS = 60
 """How long a ``local:N`` cluster may take to start its workers."""
 DASK_SETTINGS = {
@@ -208,8 +210,7 @@ class _Batch:
 
         self.engine, self.client, self.summary, self.limits, self.writes = engine, client, summary, limits, writes
         self.on_progress, self.done, self.force, self.stop = on_progress, 0, force, stop or threading.Event()
-        workers = max(1, len(client.scheduler_info()["workers"]))  # type: ignore[attr-defined]
-        self.extract_window, self.hash_window = EXTRACTIONS_PER_WORKER * workers, HASHES_PER_WORKER * workers
+        self.threads, self.counted = 1, float("-inf")
         self.to_hash: deque[str] = deque()
         self.to_look_up: list[tuple[str, str]] = []
         self.to_extract: deque[str] = deque()
@@ -267,8 +268,18 @@ class _Batch:
     def _in_flight(self, kind: str) -> int:
         return sum(1 for k, _ in self.kind.values() if k == kind)
 
+    def _capacity(self) -> int:
+        """Worker threads in the cluster, asked again every few seconds: on SLURM or Kubernetes the workers
+        join (and leave) while the batch runs, and the windows grow with them."""
+        if time.monotonic() - self.counted > CAPACITY_SECONDS:
+            self.threads = max(1, sum(self.client.nthreads().values()))  # type: ignore[attr-defined]
+            self.counted = time.monotonic()
+        return self.threads
+
     def _top_up(self) -> None:
         """Keep the windows full; look hashes up in chunks, or at once when extraction would starve."""
+        threads = self._capacity()
+        self.extract_window, self.hash_window = EXTRACTIONS_PER_WORKER * threads, HASHES_PER_WORKER * threads
         extracting, hashing = self._in_flight("extract"), self._in_flight("hash")
         starving = len(self.to_extract) < self.extract_window - extracting
         if self.to_look_up and (len(self.to_look_up) >= HASH_LOOKUP_CHUNK or starving or not hashing):

@@ -87,3 +87,19 @@ def test_dask_sqlite_client_writes_and_workers_may_not(tmp_path: Path) -> None:
         assert json.loads(connection.execute(text("SELECT args FROM ingest_runs")).scalar_one())["writes"] == "client"
         paths = set(connection.execute(text("SELECT source_path FROM documents")).scalars())
     assert paths == {str(Path(p).resolve()) for p in plans}
+
+
+def test_dask_windows_grow_with_workers_that_join_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SLURM or Kubernetes workers join while the batch runs: the tasks in flight follow the cluster's size."""
+    from kehoach.pipeline.run import BatchSummary
+
+    monkeypatch.setattr(dask_pool, "CAPACITY_SECONDS", 0.0)
+    engine = make_engine(f"sqlite:///{tmp_path / 'k.db'}")
+    with dask_pool.connect("local:1") as client:
+        batch = dask_pool._Batch(engine, client, BatchSummary(run_id=0), None, dask_pool.DEFAULT_LIMITS)
+        batch._top_up()
+        assert batch.extract_window == dask_pool.EXTRACTIONS_PER_WORKER
+        client.cluster.scale(2)
+        client.wait_for_workers(2, timeout=60)
+        batch._top_up()
+        assert batch.extract_window == 2 * dask_pool.EXTRACTIONS_PER_WORKER
