@@ -37,6 +37,13 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _database_failure(what: str, exc: Exception) -> typer.Exit:
+    """One line for a database that cannot be reached or refuses the statement (the driver's own words)."""
+    reason = getattr(exc, "orig", None) or exc
+    first = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
+    return _fail(f"{what} failed: {first}", 1)
+
+
 def _engine(db: str | None, *, read_only: bool = False):  # noqa: ANN202 - sqlalchemy Engine
     from kehoach.pipeline.db import DatabaseError, describe, make_engine, resolve_url
 
@@ -221,7 +228,7 @@ def query(
     """
     from kehoach.pipeline.query import QueryFailed, QueryRejected, check_read_only
     from kehoach.pipeline.readonly import execute_read_only
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         engine = _engine(db, read_only=True)
@@ -233,8 +240,8 @@ def query(
         raise _fail(f"query rejected: {exc}") from exc
     except QueryFailed as exc:
         raise _fail(f"query failed: {exc}", 1) from exc
-    except DBAPIError as exc:
-        raise _fail(f"query failed: {str(exc.orig).splitlines()[0]}", 1) from exc
+    except SQLAlchemyError as exc:
+        raise _database_failure("query", exc) from exc
     write_rows([str(column) for column in columns], rows, fmt)
 
 
@@ -287,16 +294,14 @@ def export(
     """
     from kehoach.pipeline.exports import EXCEL_CELL_LIMIT
     from kehoach.pipeline.exports import export as export_relations
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+    from sqlalchemy.exc import SQLAlchemyError
 
     if excel and fmt != "csv":
         raise _fail("--excel applies to --format csv only (xlsx is Excel's own format)")
     try:
         written, cut = export_relations(_engine(db, read_only=True), out, fmt, excel=excel)
-    except DBAPIError as exc:
-        raise _fail(f"export failed: {str(exc.orig).splitlines()[0]}", 1) from exc
     except SQLAlchemyError as exc:
-        raise _fail(f"export failed: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+        raise _database_failure("export", exc) from exc
     except OSError as exc:
         raise _fail(f"export failed: {out}: {exc.strerror or exc}", 1) from exc
     for item in written:
@@ -329,6 +334,7 @@ def timeline(
     """
     from kehoach.pipeline.timeline import TABLE_COLUMNS, TIMELINE_COLUMNS, TimelineError, parse_period, terminal_rows
     from kehoach.pipeline.timeline import timeline_rows as build_timeline
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         start = parse_period(date_from) if date_from else None
@@ -338,6 +344,8 @@ def timeline(
         )
     except TimelineError as exc:
         raise _fail(str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise _database_failure("timeline", exc) from exc
     if match is not None:
         if not match.ids:
             raise _fail(f"no agency matches {agency!r} in the database", 1)
@@ -378,7 +386,7 @@ def search(
     except SearchError as exc:
         raise _fail(str(exc), 1) from exc
     except SQLAlchemyError as exc:
-        raise _fail(f"search failed: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
+        raise _database_failure("search", exc) from exc
     if fmt == "table":
         rows = [(*row[:-1], _one_line(row[-1], 100)) for row in rows]
     write_rows(columns, rows, fmt)

@@ -224,3 +224,19 @@ def test_import_kehoach_loads_nothing_heavy() -> None:
     assert not {m.split(".")[0] for m in modules} & {"sqlalchemy", "pandas", "numpy", "pydantic", "typer", "spacy"}
     assert not {m for m in modules if m.startswith(("kehoach.pipeline", "kehoach.extractors"))}
     assert callable(kehoach.read_document) and callable(kehoach.ingest)  # and they load on first use
+
+
+@pytest.mark.parametrize(
+    "command", [["query", "SELECT 1"], ["timeline"], ["search", "ke hoach"], ["export", "--out", "{out}"]]
+)
+def test_unreachable_database_is_one_line(command: list[str], tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = [a.replace("{out}", str(tmp_path / "out")) for a in command]
+    result = invoke(*args, "--db", f"postgresql://analyst@127.0.0.1:{port}/kehoach")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"kehoach: {command[0]} failed: ") and "refused" in lines[0]
