@@ -19,7 +19,9 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -122,11 +124,22 @@ def datasette_command(path: Path, metadata: Path, *, port: int, host: str, extra
     ]
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another program holds in one line, before Datasette starts and fails on it."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ServeError(f"cannot listen on {host}:{port} ({reason}): choose another with --port") from exc
+
+
 def serve(db: str | None, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1", extra: Sequence[str] = ()) -> int:
     """Run Datasette on the database until it is stopped (Ctrl-C); return its exit code."""
     if importlib.util.find_spec("datasette") is None:
         raise ServeError(f"Datasette is not installed: {EXTRA}")
     path = sqlite_file(db)
+    _check_port(host, port)
     with tempfile.TemporaryDirectory(prefix="kehoach-serve-") as folder:
         metadata = Path(folder) / "metadata.json"
         metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -202,3 +202,17 @@ def test_serve_without_datasette_names_the_extra(database: Path, monkeypatch: py
     result = CliRunner().invoke(app, ["serve", "--db", str(database)])
     assert result.exit_code == 2
     assert result.stderr.strip() == 'kehoach: Datasette is not installed: pip install "kehoach[serve]"'
+
+
+def test_serve_on_a_port_in_use_is_one_line(database: Path) -> None:
+    from kehoach.pipeline.cli import app
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--db", str(database), "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"kehoach: cannot listen on 127.0.0.1:{port} (Address already in use): choose another with --port"
+    )
