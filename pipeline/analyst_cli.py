@@ -147,6 +147,8 @@ def ingest(
             )
         except BatchInterrupted as stopped:  # Ctrl-C: the run row says interrupted; nothing is half-written
             summary = stopped.summary
+        except KeyboardInterrupt as exc:  # Ctrl-C while the schema was checked: no run started
+            raise _fail("interrupted before the batch started", EXIT_INTERRUPTED) from exc
         except Exception as exc:  # noqa: BLE001 - a database that cannot be reached is one line, not a traceback
             raise _fail(f"{describe(str(engine.url))}: {type(exc).__name__}: {str(exc).splitlines()[0]}", 1) from exc
     skipped = [failure for failure in summary.failures if failure.error_class in SKIPPED_ERRORS]
@@ -367,6 +369,12 @@ def timeline(
         note(f"{plot}: {drawn} dated tasks drawn")
 
 
+def _short(value: object, limit: int) -> object:
+    if not isinstance(value, str) or len(value) <= limit:
+        return value
+    return value[: limit - 1] + "…"
+
+
 def search(
     words: Annotated[str, typer.Argument(help='Words to find ("…" for a phrase, word* for a prefix).')],
     db: DbOption = None,
@@ -377,7 +385,7 @@ def search(
 
     Example: kehoach search "chuyen doi so" --limit 5
     """
-    from kehoach.pipeline.search import SearchError
+    from kehoach.pipeline.search import SearchError, excerpt
     from kehoach.pipeline.search import search as search_tasks
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -387,17 +395,9 @@ def search(
         raise _fail(str(exc), 1) from exc
     except SQLAlchemyError as exc:
         raise _database_failure("search", exc) from exc
-    if fmt == "table":
-        rows = [(*row[:-1], _one_line(row[-1], 100)) for row in rows]
+    if fmt == "table":  # one line per task, around the words that matched
+        rows = [(row[0], _short(row[1], 40), *row[2:-1], excerpt(str(row[-1]), words)) for row in rows]
     write_rows(columns, rows, fmt)
-
-
-def _one_line(value: object, limit: int) -> object:
-    """A text on one line, shortened to ``limit`` characters for the terminal table."""
-    if not isinstance(value, str):
-        return value
-    flat = " ".join(value.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def serve(

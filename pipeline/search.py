@@ -106,3 +106,41 @@ def search(engine: Engine, query: str, *, limit: int = DEFAULT_LIMIT) -> tuple[l
             raise SearchError("this database has no search index yet: run kehoach db upgrade") from exc
         raise
     return SEARCH_COLUMNS, rows
+
+
+def _folded_alike(text: str) -> str:
+    """``text`` folded character by character, so that positions in it are positions in ``text``."""
+    out = []
+    for char in text:
+        folded = fold(char) or " "
+        out.append(folded[0])
+    return "".join(out)
+
+
+def excerpt(text: str, query: str, width: int = 100) -> str:
+    """One line of ``text`` around the words of ``query`` (where most of them meet), about ``width`` characters.
+
+    For the terminal table of ``kehoach search``: the task's first words are often its lead-in,
+    while the reader wants to see why the task matched.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    folded = _folded_alike(flat)
+    hits: list[tuple[int, int]] = []  # (position, term) of every occurrence of every term
+    for i, term in enumerate(parse(query)):
+        pattern = r"\b" + re.escape(" ".join(term.words)) + ("" if term.prefix else r"\b")
+        hits.extend((found.start(), i) for found in re.finditer(pattern, folded))
+    # the window that shows the most different terms, the earliest of those
+    span = width * 3 // 4
+
+    def shown(hit: tuple[int, int]) -> tuple[int, int]:
+        return len({term for position, term in hits if hit[0] <= position < hit[0] + span}), -hit[0]
+
+    best = max(hits, key=shown, default=(0, 0))
+    begin = min(max(0, best[0] - width // 4), len(flat) - width)  # a window that ends the text fills the width
+    if begin:
+        space = flat.find(" ", begin)
+        begin = space + 1 if 0 <= space < begin + 15 else begin
+    end = min(len(flat), begin + width)
+    return ("…" if begin else "") + flat[begin:end] + ("…" if end < len(flat) else "")

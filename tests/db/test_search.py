@@ -147,3 +147,17 @@ def test_kehoach_query_can_read_the_index(plans: Engine, db_url: str) -> None:
     with plans.connect() as connection:
         texts = dict(connection.execute(text("SELECT id, text FROM tasks")).all())  # every rendering: no view here
     assert found == {i for i, body in texts.items() if {"ke", "hoach"} <= set(WORDS.findall(fold(body) or ""))}
+
+
+def test_excerpt_shows_where_the_words_meet() -> None:
+    from kehoach.pipeline.search import excerpt
+
+    lead_in = "Sở Nội vụ chủ trì, phối hợp với các sở, ban, ngành chuyên môn tổ chức rà soát vị trí việc làm; "
+    text = lead_in * 2 + "đẩy nhanh chuyển đổi số trong quản lý đô thị, xây dựng chính quyền điện tử. " + lead_in
+    shown = excerpt(text, "chuyen doi so", width=80)
+    assert "chuyển đổi số" in shown and shown.startswith("…") and shown.endswith("…")
+    assert len(shown) <= 82
+    assert excerpt("Kế hoạch ngắn.", "ke hoach") == "Kế hoạch ngắn."  # short texts whole, on one line
+    tail = excerpt(lead_in * 3 + "Kế hoạch này.", "ke hoach", width=60)
+    assert tail.endswith("Kế hoạch này.") and len(tail) >= 55  # the window that ends the text fills the width
+    assert excerpt(lead_in * 3, "khong co", width=60).startswith("Sở Nội vụ")  # no match: the beginning
