@@ -288,20 +288,31 @@ def export(
     excel: Annotated[
         bool, typer.Option("--excel", help="csv only: UTF-8 with a byte-order mark, so Excel shows Vietnamese.")
     ] = False,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Export this view or table only (repeat for more).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Export every view and table, typed: one file each (csv, parquet) or one workbook with a sheet each (xlsx).
 
     Example: kehoach export --format xlsx --out exports/
+    Example: kehoach export --format parquet --only v_timeline --only v_targets --out exports/
     """
-    from kehoach.pipeline.exports import EXCEL_CELL_LIMIT
+    from kehoach.pipeline.exports import EXCEL_CELL_LIMIT, present_relations
     from kehoach.pipeline.exports import export as export_relations
     from sqlalchemy.exc import SQLAlchemyError
 
     if excel and fmt != "csv":
         raise _fail("--excel applies to --format csv only (xlsx is Excel's own format)")
     try:
-        written, cut = export_relations(_engine(db, read_only=True), out, fmt, excel=excel)
+        engine = _engine(db, read_only=True)
+        relations = None
+        if only:
+            known = present_relations(engine)
+            if unknown := [name for name in only if name not in known]:
+                raise _fail(f"no view or table {', '.join(unknown)} to export: choose from {', '.join(known)}")
+            relations = list(dict.fromkeys(only))
+        written, cut = export_relations(engine, out, fmt, excel=excel, relations=relations)
     except SQLAlchemyError as exc:
         raise _database_failure("export", exc) from exc
     except OSError as exc:

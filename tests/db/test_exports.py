@@ -137,3 +137,14 @@ def test_xlsx_cuts_cells_beyond_excels_limit_and_says_so(engine: Engine, db_url:
     assert len(sheet.cell(row=2, column=column).value) == 32_767
     export(db_url, tmp_path / "parquet", "--format", "parquet")
     assert pd.read_parquet(tmp_path / "parquet" / "documents.parquet")["content"].tolist() == [long]  # whole
+
+
+def test_only_exports_the_relations_named(filled: str, engine: Engine, tmp_path: Path) -> None:
+    export(filled, tmp_path, "--format", "xlsx", "--only", "v_timeline", "--only", "agencies")
+    book = openpyxl.load_workbook(tmp_path / "kehoach.xlsx")
+    assert book.sheetnames == ["v_timeline", "agencies"]
+    assert book["agencies"].max_row == scalar(engine, "SELECT count(*) FROM agencies") + 1
+    result = CliRunner().invoke(app, ["export", "--only", "v_nothing", "--out", str(tmp_path / "x"), "--db", filled])
+    assert result.exit_code == EXIT_USAGE
+    assert "no view or table v_nothing" in result.stderr and "v_timeline" in result.stderr
+    assert not (tmp_path / "x").exists()
