@@ -35,7 +35,12 @@ def extract(parsed: ParsedDocument) -> Extraction:
 
 
 def ingest(
-    paths: Iterable[PathArg], *, db: str | None = None, workers: int | None = None, force: bool = False
+    paths: Iterable[PathArg],
+    *,
+    db: str | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
 ) -> BatchSummary:
     """Read and store files and folders (walked recursively) into ``db``, one transaction per document.
 
@@ -45,23 +50,28 @@ def ingest(
 
     ``db`` is a SQLAlchemy URL or a SQLite file path; ``None`` means ``KEHOACH_DB`` or the default
     ``data/processed/kehoach.db``.  Files that cannot be read become ``ingest_errors`` rows and are
-    listed in ``BatchSummary.failures``; the batch never stops on one.
+    listed in ``BatchSummary.failures``; the batch never stops on one.  ``scheduler`` (``tcp://HOST:PORT``
+    or ``local:N``) runs it on Dask workers, and ``paths`` may then be fsspec URLs (``s3://…``).
     """
+    from kehoach.pipeline.dask_pool import SchedulerError, scheduler_problem
     from kehoach.pipeline.db import make_engine, resolve_url
     from kehoach.pipeline.discover import discover_all
     from kehoach.pipeline.run import ingest_files
 
     found = discover_all(paths)
+    if problem := scheduler_problem(scheduler, found.urls):
+        raise SchedulerError(problem)
     missing = [(path, "no such file or folder") for path in found.missing]
     engine = make_engine(resolve_url(db))
     try:
         return ingest_files(
             engine,
-            found.files,
+            [*found.files, *found.urls],
             workers=workers,
             args={"paths": [str(p) for p in paths]},
             unreadable=[*found.unreadable, *missing],
             force=force,
+            scheduler=scheduler,
         )
     finally:
         engine.dispose()

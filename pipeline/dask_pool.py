@@ -118,7 +118,8 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None 
     ``database`` (a URL, password included) is given to the workers when they write their own results.
 
     ``local:N`` starts a LocalCluster of N single-threaded worker processes on 127.0.0.1 with no
-    dashboard (nothing listens beyond this machine, nothing is fetched).
+    dashboard (the scheduler's HTTP health endpoint takes a free 127.0.0.1 port, not 8787): nothing
+    listens beyond this machine, nothing is fetched.
     """
     try:
         import dask
@@ -139,7 +140,8 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None 
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
-                        dashboard_address=None,
+                        dashboard_address="127.0.0.1:0",
+                        scheduler_kwargs={"dashboard": False},
                         silence_logs=logging.ERROR,
                     )
                 )

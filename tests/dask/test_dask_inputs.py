@@ -103,3 +103,32 @@ def test_dask_windows_grow_with_workers_that_join_later(tmp_path: Path, monkeypa
         client.wait_for_workers(2, timeout=60)
         batch._top_up()
         assert batch.extract_window == 2 * dask_pool.EXTRACTIONS_PER_WORKER
+
+
+def test_dask_python_api_takes_a_scheduler_and_urls(tmp_path: Path) -> None:
+    import kehoach
+
+    plan = Path(shutil.copy(min(DEV.glob("*.txt"), key=lambda p: p.stat().st_size), tmp_path)).resolve()
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    with pytest.raises(dask_pool.SchedulerError, match="URLs are read by Dask workers"):
+        kehoach.ingest([plan.as_uri()], db=db)
+    summary = kehoach.ingest([plan.as_uri()], db=db, scheduler="local:1")
+    assert (summary.ingested, summary.failed) == (1, 0)
+    with make_engine(db).connect() as connection:
+        assert connection.execute(text("SELECT source_path FROM documents")).scalar_one() == plan.as_uri()
+
+
+def test_dask_local_cluster_listens_on_loopback_only() -> None:
+    import psutil
+
+    with dask_pool.connect("local:1") as client:
+        me = psutil.Process()
+        listening = [
+            connection.laddr
+            for process in [me, *me.children(recursive=True)]
+            for connection in process.net_connections(kind="inet")
+            if connection.status == psutil.CONN_LISTEN
+        ]
+        assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+    assert listening and {address.ip for address in listening} == {"127.0.0.1"}
+    assert 8787 not in {address.port for address in listening}  # no dashboard on its well-known port
