@@ -5,6 +5,7 @@ Usage (from the project root; a few minutes on 2 cores):
     .venv/bin/python benchmarks/dask_scaling.py               # data/raw (no scan) x 6, PostgreSQL
     .venv/bin/python benchmarks/dask_scaling.py --scale 2     # quicker
     .venv/bin/python benchmarks/dask_scaling.py --pg postgresql+psycopg://postgres@127.0.0.1:5432
+    .venv/bin/python benchmarks/dask_scaling.py --memory 40   # only: client and worker memory over 360 files
 
 Printed:
 
@@ -170,6 +171,36 @@ def dask_run(files: list[Path], url: str, workers: int, writes: str, postgres: i
     return result
 
 
+def memory_run(files: list[Path], url: str) -> list[tuple[int, float, float]]:
+    """(documents done, client RSS MB, largest worker tree RSS MB) at every tenth of a long ``local:2`` batch."""
+    import psutil
+    from distributed import default_client
+    from kehoach.pipeline.dask_pool import ingest_distributed
+    from kehoach.pipeline.db import make_engine
+
+    def tree_rss() -> float:
+        root = psutil.Process()
+        total = 0
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total / 2**20
+
+    samples: list[tuple[int, float, float]] = []
+    step = max(1, len(files) // 10)
+
+    def sample(done: int, total: int) -> None:
+        if done % step == 0 or done == total:
+            workers = default_client().run(tree_rss).values()
+            samples.append((done, psutil.Process().memory_info().rss / 2**20, max(workers)))
+
+    engine = make_engine(url)
+    summary = ingest_distributed(engine, files, scheduler="local:2", on_progress=sample)
+    assert summary.failed == 0, summary.failures
+    engine.dispose()
+    return samples
+
+
 def _noop(value: int) -> int:
     return value
 
@@ -251,7 +282,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=6, help="Copies of data/raw in the batch.")
     parser.add_argument("--pg", help="PostgreSQL server URL (no database name); default: start a throwaway one.")
+    parser.add_argument("--memory", type=int, metavar="SCALE", help="Only: memory over a batch of SCALE copies.")
     args = parser.parse_args()
+    if args.memory:
+        with tempfile.TemporaryDirectory(prefix="kehoach-dask-bench-") as tmp, contextlib.ExitStack() as stack:
+            base = args.pg.rstrip("/") if args.pg else stack.enter_context(postgres_server())
+            files = replicate(Path(tmp) / "inputs", args.memory, with_scanned=False)
+            print(f"memory over {len(files)} files, dask local:2, workers write:")
+            for done, client, worker in memory_run(files, fresh_postgres_database(base, "bench_memory")):
+                print(
+                    f"  {done:5} done: client RSS {client:6.0f} MB, largest worker (with its reader) {worker:6.0f} MB"
+                )
+        return
     with tempfile.TemporaryDirectory(prefix="kehoach-dask-bench-") as tmp, contextlib.ExitStack() as stack:
         base = args.pg.rstrip("/") if args.pg else stack.enter_context(postgres_server())
         files = replicate(Path(tmp) / "inputs", args.scale, with_scanned=False)
