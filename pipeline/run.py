@@ -270,14 +270,43 @@ def ingest_files(
         summary.failures.append(failure)
         record_error(engine, summary.run_id, failure)
 
-    for folder, reason in unreadable:
-        fail(str(folder), None, "IngestError", reason)
+    with _stop_on_sigint() as stop:  # from here on, Ctrl-C ends the run as "interrupted", never mid-document
+        try:
+            for folder, reason in unreadable:
+                fail(str(folder), None, "IngestError", reason)
+            to_extract, again, hashes = _select(engine, summary, files, limits, force, stop, fail, advance)
+            if not stop.is_set():
+                _extract_and_store(engine, summary, to_extract, again, hashes, workers, limits, stop, fail, advance)
+        except KeyboardInterrupt:  # a second Ctrl-C: the open transaction has rolled back
+            summary.interrupted = True
+        summary.interrupted = summary.interrupted or stop.is_set()
+    summary.seconds = time.perf_counter() - began
+    finish_run(engine, summary)
+    if summary.interrupted:
+        raise BatchInterrupted(summary)
+    return summary
 
-    to_extract: list[str] = []
-    hashes: dict[str, str] = {}
-    queued: set[str] = set()
+
+def _select(
+    engine: Engine,
+    summary: BatchSummary,
+    files: list[Path],
+    limits: Limits,
+    force: bool,
+    stop: threading.Event,
+    fail: Callable[[str, str | None, str, str], None],
+    advance: Callable[[], None],
+) -> tuple[list[str], set[str], dict[str, str]]:
+    """Hash every file and choose what to extract: (paths, the stored ones among them, their hashes).
+
+    Bytes already stored count as unchanged, unless an older kehoach extracted them or ``force``.
+    """
+    from kehoach.extractors.extract import pipeline_version
+
     hashed: list[tuple[str, str]] = []
     for path in files:
+        if stop.is_set():
+            break
         key = canonical_path(path)
         try:
             check_readable(path, limits)  # a FIFO or /dev/zero must not hang the hashing either
@@ -288,11 +317,12 @@ def ingest_files(
         except OSError as exc:
             fail(key, None, "IngestError", f"cannot be read ({exc.strerror})")
             advance()
-    from kehoach.extractors.extract import pipeline_version
-
     running = pipeline_version()
     stored = stored_versions(engine, [sha256 for _, sha256 in hashed])
+    to_extract: list[str] = []
     again: set[str] = set()
+    hashes: dict[str, str] = {}
+    queued: set[str] = set()
     for key, sha256 in hashed:
         if sha256 in queued or (sha256 in stored and not (force or is_older(stored[sha256], running))):
             summary.unchanged += 1
@@ -303,17 +333,7 @@ def ingest_files(
         queued.add(sha256)
         hashes[key] = sha256
         to_extract.append(key)
-
-    with _stop_on_sigint() as stop:
-        try:
-            _extract_and_store(engine, summary, to_extract, again, hashes, workers, limits, stop, fail, advance)
-        except KeyboardInterrupt:  # a second Ctrl-C: the open transaction has rolled back
-            summary.interrupted = True
-    summary.seconds = time.perf_counter() - began
-    finish_run(engine, summary)
-    if summary.interrupted:
-        raise BatchInterrupted(summary)
-    return summary
+    return to_extract, again, hashes
 
 
 def _extract_and_store(
@@ -350,5 +370,3 @@ def _extract_and_store(
         close = getattr(results, "close", None)
         if close is not None:
             close()  # stops the worker pool
-        if stop.is_set():
-            summary.interrupted = True
