@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from kehoach.pipeline import analyst_cli, limit_options
-from kehoach.pipeline.cli_output import LOGGER, configure
+from kehoach.pipeline.cli_output import LOGGER, configure, note
 from kehoach.pipeline.errors import (
     EXIT_FAILED_DOCUMENTS,
     EXIT_MISSING_PATH,
@@ -142,7 +142,7 @@ def extract(
             report(path, describe_unexpected(exc))
             continue
         for warning in extraction.source.warnings:
-            report(path, f"warning: {warning}")
+            note(f"kehoach: {path}: warning: {warning}")  # -q: errors only
         payload = extraction.to_contract()
         if out is not None:
             targets[path].write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -210,7 +210,7 @@ def output_names(files: list[Path], out: Path) -> dict[Path, Path]:
             continue
         digest = hashlib.sha1(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:8]
         targets[path] = out / f"{name(path)}.{digest}.json"
-        report(path, f"another input has the same file name: writing {targets[path].name}")
+        note(f"kehoach: {path}: another input has the same file name: writing {targets[path].name}")
     return targets
 
 

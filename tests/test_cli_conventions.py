@@ -240,3 +240,15 @@ def test_unreachable_database_is_one_line(command: list[str], tmp_path: Path) ->
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"kehoach: {command[0]} failed: ") and "refused" in lines[0]
+
+
+def test_quiet_extract_keeps_errors_and_drops_warnings(tmp_path: Path) -> None:
+    readme = tmp_path / "sources.txt"
+    readme.write_text("List of sources\nThis folder holds the sample plans, not a plan itself.\n", encoding="utf-8")
+    missing = tmp_path / "none.pdf"
+    loud = run("extract", str(readme), str(missing))
+    quiet = run("-q", "extract", str(readme), str(missing))
+    assert loud.returncode == quiet.returncode == 4
+    assert "warning: not an administrative document" in loud.stderr.decode()
+    assert quiet.stderr.decode().splitlines() == [f"kehoach: {missing}: no such file or folder"]
+    assert loud.stdout == quiet.stdout
