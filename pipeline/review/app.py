@@ -12,6 +12,7 @@ and every POST answers 403.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from kehoach.pipeline.db import DatabaseError, make_engine, schema_is_current, session_scope, upgrade
 from kehoach.pipeline.review import data, forms
+from kehoach.pipeline.review.gold import document_gold
 from kehoach.pipeline.review.page_image import PageUnavailable, page_png
 from kehoach.pipeline.review.security import CSRF_FIELD, csrf_ok, csrf_token, make_guard
 from kehoach.pipeline.review.spans import render
@@ -172,6 +174,17 @@ def create_app(settings: Settings) -> FastAPI:
         )
         response.delete_cookie(FLASH_COOKIE)
         return response
+
+    @app.get("/plans/{document_id}/gold.json")
+    def gold(document_id: int) -> Response:
+        """This document as ``export-gold`` writes it (the extraction with its corrections), to save or diff."""
+        with session_scope(reader) as session:
+            if data.plan_page_source(session, document_id) is None:
+                raise HTTPException(404, f"no document {document_id}")
+            payload = document_gold(session, document_id)
+        body = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+        disposition = f"attachment; filename*=UTF-8''{quote(payload['file'] + '.json')}"
+        return Response(body, media_type="application/json", headers={"Content-Disposition": disposition})
 
     @app.get("/plans/{document_id}/page/{number}.png")
     def page_image(document_id: int, number: int) -> Response:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.conftest import KEHOACH, RAW, score
+from tests.review.conftest import KEHOACH, RAW, make_client, score
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -44,6 +44,10 @@ def test_review_export_gold_of_an_unreviewed_plan_scores_the_extractor_perfectly
     names = sorted(p.name for p in gold.glob("*.json"))
     assert names == sorted(f"{p.name}.json" for p in RAW.iterdir())
     sample = json.loads((gold / "002_bd6398dc606c56db.txt.json").read_text(encoding="utf-8"))
+    with make_client(sqlite_url, read_only=True) as client:  # the plan page's download is the same file
+        document_id = client.get("/", params={"q": "122/KH-UBND"}).text.split('href="/plans/')[1].split('"')[0]
+        download = client.get(f"/plans/{document_id}/gold.json")
+    assert download.json() == sample and "002_bd6398dc606c56db.txt.json" in download.headers["content-disposition"]
     assert sample["document"]["number"] == "122/KH-UBND" and len(sample["tasks"]) > 30
     assert all(set(task) >= {"anchor", "lead", "coordinating", "start", "due"} for task in sample["tasks"])
     pred = tmp_path / "pred"
