@@ -65,7 +65,7 @@ def _missing(value: object) -> bool:
         return True
     if isinstance(value, float):
         return math.isnan(value)
-    if isinstance(value, str | int | list | dict | bytes | date | time | Decimal):
+    if type(value).__module__.split(".")[0] not in ("numpy", "pandas"):
         return False
     import pandas as pd  # only values from a DataFrame get here, so pandas is loaded already
 
@@ -73,15 +73,18 @@ def _missing(value: object) -> bool:
 
 
 def json_value(value: object) -> object:
-    """A value JSON can hold: dates as ISO text, NUMERIC as numbers, NULL-likes (NaN, NaT, NA) as null."""
+    """A value JSON can hold: dates as ISO text, NUMERIC as numbers, NULL-likes (NaN, NaT, NA) as null.
+
+    Anything else a driver may return (a UUID, an interval, an IP address) is written as its text.
+    """
     if _missing(value):
         return None
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, bytes):
-        return value.hex()
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
     if hasattr(value, "item"):  # numpy scalars from a DataFrame
         return value.item()  # type: ignore[attr-defined]
     return value
@@ -93,7 +96,7 @@ def text_value(value: object) -> str:
     if plain is None:
         return ""
     if isinstance(plain, list | dict):
-        return json.dumps(plain, ensure_ascii=False)
+        return json.dumps(plain, ensure_ascii=False, default=str)
     if isinstance(plain, bool):
         return "true" if plain else "false"
     return str(plain)
@@ -121,11 +124,11 @@ def write_rows(
     elif fmt == "jsonl":
         for row in rows:
             record = {c: json_value(v) for c, v in zip(columns, row, strict=True)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
             count += 1
     else:
         records = [{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-        out.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        out.write(json.dumps(records, ensure_ascii=False, indent=1, default=str) + "\n")
         count = len(records)
     return count
 

@@ -252,3 +252,35 @@ def test_quiet_extract_keeps_errors_and_drops_warnings(tmp_path: Path) -> None:
     assert "warning: not an administrative document" in loud.stderr.decode()
     assert quiet.stderr.decode().splitlines() == [f"kehoach: {missing}: no such file or folder"]
     assert loud.stdout == quiet.stdout
+
+
+def test_rows_of_any_driver_type_print_in_every_format() -> None:
+    """What psycopg may hand back (UUID, interval, bytea, NUMERIC, aware times) and pandas' NULLs all print."""
+    import uuid
+    from datetime import UTC, date, datetime, timedelta
+    from decimal import Decimal
+
+    import numpy as np
+    import pandas as pd
+    from kehoach.pipeline.cli_output import write_rows
+
+    key = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    row = (key, timedelta(days=1), memoryview(b"\x01\x02"), Decimal("7"), Decimal("1.5"), np.int64(3), pd.NA,
+           datetime(2026, 1, 2, 3, 4, tzinfo=UTC), date(2026, 2, 28), ["Sở Xây dựng"], float("nan"), True)  # fmt: skip
+    columns = [f"c{i}" for i in range(len(row))]
+    outputs = {}
+    for fmt in ("csv", "tsv", "json", "jsonl"):
+        buffer = io.StringIO()
+        assert write_rows(columns, [row], fmt, buffer) == 1
+        outputs[fmt] = buffer.getvalue()
+    record = json.loads(outputs["jsonl"])
+    assert json.loads(outputs["json"]) == [record]
+    moment = "2026-01-02T03:04:00+00:00"
+    assert list(record.values()) == [
+        str(key), "1 day, 0:00:00", "0102", 7, 1.5, 3, None, moment, "2026-02-28", ["Sở Xây dựng"], None, True
+    ]  # fmt: skip
+    cells = list(csv.reader(io.StringIO(outputs["csv"])))[1]
+    assert cells == [
+        str(key), "1 day, 0:00:00", "0102", "7", "1.5", "3", "", moment, "2026-02-28", '["Sở Xây dựng"]', "", "true"
+    ]  # fmt: skip
+    assert outputs["tsv"].splitlines()[1].split("\t") == cells
