@@ -118,6 +118,9 @@ def datasette_command(path: Path, metadata: Path, *, port: int, host: str, extra
         "--setting",
         "facet_time_limit_ms",
         "1000",
+        "--setting",
+        "truncate_cells_html",
+        "400",  # a document's content is the whole plan: HTML tables show its start, .json and .csv all of it
         "--plugins-dir",
         str(PLUGINS),
         *extra,
