@@ -161,3 +161,27 @@ def test_excerpt_shows_where_the_words_meet() -> None:
     tail = excerpt(lead_in * 3 + "Kế hoạch này.", "ke hoach", width=60)
     assert tail.endswith("Kế hoạch này.") and len(tail) >= 55  # the window that ends the text fills the width
     assert excerpt(lead_in * 3, "khong co", width=60).startswith("Sở Nội vụ")  # no match: the beginning
+
+
+@pytest.mark.postgres
+def test_postgres_without_unaccent_folds_with_translate(postgres_url: str, postgres_admin_url: str) -> None:
+    """A role that may not install extensions gets the translate() fold: the same hits, no extension."""
+    from kehoach.pipeline.db import make_engine, upgrade
+
+    database = postgres_admin_url.rsplit("/", 1)[1]
+    owner = postgres_url.split("://", 1)[1].split("@", 1)[0]
+    admin = make_engine(postgres_admin_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'REVOKE CREATE ON DATABASE "{database}" FROM "{owner}"'))
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        extensions = set(connection.scalars(text("SELECT extname FROM pg_extension")))
+        body = connection.execute(text("SELECT prosrc FROM pg_proc WHERE proname = 'kehoach_fold'")).scalar_one()
+    assert "unaccent" not in extensions and "translate(" in body
+    summary = ingest(sorted(RAW.glob("*.txt")), db=postgres_url, workers=1)
+    assert summary.failed == 0
+    for query in ("ke hoach", "ĐẦU TƯ", "Đông"):
+        assert hits(engine, query) == expected(engine, query) != set()
+    admin.dispose()
+    engine.dispose()
