@@ -465,3 +465,31 @@ def test_review_lost_database_is_one_line(sqlite_url: str) -> None:
         Path(sqlite_url.removeprefix("sqlite:///")).unlink()
         gone = client.get("/")
         assert gone.status_code == 503 and "the database failed: " in gone.text and "Traceback" not in gone.text
+
+
+def test_review_pages_do_not_wait_for_an_ingest(sqlite_url: str) -> None:
+    """SQLite: while ``kehoach ingest --force`` rewrites every document, the pages keep answering (WAL readers)."""
+    import subprocess
+    import time
+
+    from tests.review.conftest import KEHOACH
+
+    document_id = _document(sqlite_url, LARGEST)
+    with make_client(sqlite_url) as client:
+        writer = subprocess.Popen(
+            [*KEHOACH, "ingest", str(RAW), "--db", sqlite_url, "--force", "--no-progress", "--workers", "1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        slowest, answered = 0.0, 0
+        try:
+            while writer.poll() is None:
+                started = time.perf_counter()
+                for url in ("/", f"/plans/{document_id}"):
+                    assert client.get(url).status_code == 200
+                slowest = max(slowest, time.perf_counter() - started)
+                answered += 1
+        finally:
+            writer.wait(timeout=300)
+        assert writer.returncode == 0 and answered > 0
+        assert slowest < 5, f"a page waited {slowest:.1f} s for the ingest"
