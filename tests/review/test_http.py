@@ -234,6 +234,11 @@ def test_review_not_a_task_and_a_missed_task(client, sample_url: str) -> None:
     assert _one(sample_url, "SELECT count(*) FROM v_tasks_all WHERE document_id = :d", d=document_id) == before - 1
     page = client.get(f"/plans/{document_id}").text
     assert re.search(rf'<tr id="row-{task["task_id"]}" class="task-row not-task', page)
+    hidden = re.search(rf'action="/plans/{document_id}/corrections/(\d+)/undo"', page).group(1)
+    client.post(f"/plans/{document_id}/corrections/{hidden}/undo", data={"csrf": csrf_of(page)})
+    assert _one(sample_url, "SELECT count(*) FROM v_tasks_all WHERE document_id = :d", d=document_id) == before
+    client.post(f"/plans/{document_id}/tasks/{task['task_id']}", data={"csrf": csrf_of(page), "not_task": "1"})
+    page = client.get(f"/plans/{document_id}").text
 
     content = _one(sample_url, "SELECT content FROM documents WHERE id = :d", d=document_id)
     missed = "Sở Xây dựng"  # any stretch of the text will do; the analyst decides
