@@ -233,3 +233,50 @@ def test_limits_non_utf8_names_end_as_a_document_and_an_error_row(tmp_path: Path
     assert documents == [display_path(good.resolve())]
     assert documents[0].endswith("/k\\xe9 ho\\xe1ch.txt")
     assert errors == [display_path(empty.resolve())]
+
+
+def _one_page_pdf(content: bytes, extra: bytes = b"") -> bytes:
+    """A minimal PDF: one page whose content stream is ``content`` (already deflated), plus ``extra`` objects."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    if extra:
+        objects.append(extra)
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_limits_pdf_flate_bomb_is_refused_before_parsing(tmp_path: Path) -> None:
+    """300 MB of blanks in a 300 kB stream: refused from the bytes, without pdfium inflating it (2 GB before)."""
+    import resource
+    import zlib
+
+    deflate = zlib.compressobj(9)
+    content = b"".join(deflate.compress(b" " * (1 << 20)) for _ in range(300)) + deflate.flush()
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(_one_page_pdf(content))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    error = _read_within(bomb, seconds=30)
+    assert isinstance(error, LimitExceededError)
+    assert "would inflate past 256 MB, the limit for one PDF stream" in error.reason
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 << 10  # KB: under 100 MB more
+
+
+def test_limits_pdf_huge_image_is_refused(tmp_path: Path) -> None:
+    image = b"<< /Type /XObject /Subtype /Image /Width 100000 /Height 100000 /ColorSpace /DeviceGray " \
+        b"/BitsPerComponent 8 /Length 1 >>\nstream\n\x00\nendstream"  # fmt: skip
+    target = tmp_path / "image.pdf"
+    target.write_bytes(_one_page_pdf(b"", image))
+    error = _read_within(target)
+    assert isinstance(error, LimitExceededError)
+    assert "an image of 100,000 × 100,000 pixels" in error.reason

@@ -44,6 +44,7 @@ from kehoach.models.text_forms import clean_inline
 from kehoach.pipeline.errors import DamagedFileError, EmptyDocumentError, EncryptedFileError, IngestError
 from kehoach.pipeline.ingest import ocr, ocr_pool
 from kehoach.pipeline.ingest.builder import ContentBuilder
+from kehoach.pipeline.ingest.pdf_bounds import check_pdf_bounds
 from kehoach.pipeline.ingest.pdf_chars import CharPage, read_page
 from kehoach.pipeline.ingest.pdf_fonts import font_descents
 from kehoach.pipeline.ingest.pdf_layout import Word, classify, group_lines, join_wrapped
@@ -255,6 +256,7 @@ def read_pdf(path: Path, data: bytes, *, max_pages: int | None = None) -> Parsed
     """
     from kehoach.pipeline.ingest import source_info
 
+    check_pdf_bounds(path, data)
     warnings: list[str] = []
     pages = _read_pages(path, data, warnings, max_pages)
     if not any(page.items for page in pages):
