@@ -453,6 +453,7 @@ def reattach(session: Session, document_id: int) -> dict[str, int]:
             select(schema.Correction)
             .where(schema.Correction.document_id == document_id, schema.Correction.undone_at.is_(None))
             .order_by(schema.Correction.id)
+            .execution_options(populate_existing=True)  # rows moved here by an UPDATE from another file
         )
     )
     counts = {"matched": 0, "unmatched": 0}

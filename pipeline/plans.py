@@ -241,7 +241,7 @@ def _candidates(session: Session, doc: _Doc) -> tuple[list[_Doc], set[int]]:
     return _docs(session, schema.Document.id != doc.id, or_(*matches)), cited
 
 
-def assign_plan(session: Session, document_id: int) -> int:
+def assign_plan(session: Session, document_id: int, *, carry_corrections: bool = True) -> int:
     """Give a stored document its plan (joining, or merging, the plans of its other renderings); the plan id.
 
     Runs in the document's write transaction after its rows and references are in.
@@ -267,9 +267,9 @@ def assign_plan(session: Session, document_id: int) -> int:
         plan_id = session.execute(insert(schema.Plan).values(renderings=1).returning(schema.Plan.id)).scalar_one()
     previous = doc.plan_id
     session.execute(update(schema.Document).where(schema.Document.id == doc.id).values(plan_id=plan_id))
-    refresh_plan(session, plan_id)
+    refresh_plan(session, plan_id, carry_corrections=carry_corrections)
     if previous is not None and previous != plan_id:
-        refresh_plan(session, previous)
+        refresh_plan(session, previous, carry_corrections=carry_corrections)
     for other, kind in related:
         if kind == "version" and other.plan_id and other.plan_id != plan_id:
             _link_versions(session, doc, other, plan_id)
@@ -310,8 +310,15 @@ def _refresh_superseded(session: Session, plan_ids: Iterable[int | None]) -> Non
         session.execute(update(schema.Plan).where(schema.Plan.id == plan_id).values(superseded=bool(superseded)))
 
 
-def refresh_plan(session: Session, plan_id: int) -> None:
-    """Rank a plan's renderings, set its primary document and its metadata; delete it when no file is left."""
+def refresh_plan(session: Session, plan_id: int, *, carry_corrections: bool = True) -> None:
+    """Rank a plan's renderings, set its primary document and its metadata; delete it when no file is left.
+
+    When another file becomes the primary rendering (a better-read one arrived, or the primary one is
+    deleted), the analysts' corrections follow it: they are moved to the new primary file and re-attached
+    to its tasks by their anchors (``kehoach.pipeline.corrections.reattach``), so the views keep showing
+    them.  ``carry_corrections`` is off for the 0003 back-fill, which runs before corrections exist.
+    """
+    previous = session.scalar(select(schema.Plan.primary_document_id).where(schema.Plan.id == plan_id))
     docs = _docs(session, schema.Document.plan_id == plan_id)
     if not docs:
         session.execute(
@@ -340,6 +347,26 @@ def refresh_plan(session: Session, plan_id: int) -> None:
             issued_on=primary.issued_on or next((d.issued_on for d in ranked if d.issued_on), None),
         )
     )
+    if carry_corrections and previous is not None and previous != primary.id:
+        _carry_corrections(session, previous, primary.id)
+
+
+def _carry_corrections(session: Session, source: int, target: int) -> None:
+    from kehoach.pipeline.corrections import reattach
+
+    moved = session.execute(
+        update(schema.Correction)
+        .where(schema.Correction.document_id == source, schema.Correction.undone_at.is_(None))
+        .values(document_id=target, task_id=None, target_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved:
+        session.execute(
+            delete(schema.Task).where(
+                schema.Task.document_id == source, schema.Task.rule == "correction.new_task"
+            )  # an added task moves with its correction: the views show it on the new primary file
+        )
+        reattach(session, target)
 
 
 def forget_document(session: Session, document_id: int) -> None:
@@ -361,6 +388,6 @@ def assign_all(session: Session) -> int:
         content = session.scalar(select(schema.Document.content).where(schema.Document.id == document_id)) or ""
         store_signature(session, document_id, content)
     for document_id in ids:
-        assign_plan(session, document_id)
+        assign_plan(session, document_id, carry_corrections=False)
     session.flush()
     return len(ids)

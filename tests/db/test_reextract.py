@@ -154,3 +154,28 @@ def test_matching_prefers_span_then_text_then_a_similar_text_never_a_mere_neighb
     fixed = [(3, 0, len(task), task.replace("rà soát", "rà  soát lại"))]
     assert corrections.match_span(fixed, 0, len(task), task)[0] == 3  # a typo fixed in the new version
     assert corrections.match_span(rows[:1], 0, len(task), task) is None  # its place taken by another task
+
+
+def test_corrections_follow_the_plan_to_a_better_rendering_and_back(engine) -> None:
+    from kehoach.pipeline import store
+
+    export, original = RAW / "003_3286ee62c434ea9b.txt", RAW / "003_3286ee62c434ea9b.docx"
+    ingest_files(engine, [export], workers=1)
+    (txt_id,) = _rows(engine, "SELECT id FROM documents")[0]
+    task_id, task_text = _rows(engine, "SELECT task_id, text FROM v_tasks ORDER BY ordinal")[3]
+    content = _scalar(engine, "SELECT content FROM documents")
+    start = content.index(task_text[:50])  # an analyst adds the task's first words as a task of their own
+    _add(engine, document_id=txt_id, task_id=task_id, field="lead", new_value=["Sở Nội vụ"])
+    _add(engine, document_id=txt_id, field="new_task", new_value={"span_start": start, "span_end": start + 50})
+    shown = _rows(engine, "SELECT text, lead FROM v_tasks WHERE corrected = 1 ORDER BY text")
+    assert [lead for _, lead in shown] == ["Sở Nội vụ", None] or [lead for _, lead in shown] == [None, "Sở Nội vụ"]
+    ingest_files(engine, [original], workers=1)  # the DOCX outranks its text export
+    docx_id = _scalar(engine, "SELECT id FROM documents WHERE format = 'docx'")
+    assert _scalar(engine, "SELECT DISTINCT document_id FROM v_tasks") == docx_id
+    assert _rows(engine, "SELECT text, lead FROM v_tasks WHERE corrected = 1 ORDER BY text") == shown
+    with session_scope(engine) as session:
+        moved = corrections.list_corrections(session)
+        assert {(c.document_id, c.status) for c in moved} == {(docx_id, "matched")}
+        store.delete_document(session, docx_id)  # and back to the text export
+    assert _rows(engine, "SELECT text, lead FROM v_tasks WHERE corrected = 1 ORDER BY text") == shown
+    assert _scalar(engine, "SELECT count(*) FROM corrections WHERE document_id = :d", d=txt_id) == 2
