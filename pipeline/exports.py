@@ -18,15 +18,18 @@ same from either database:
 - JSON columns (``recipients``, ``args``) are JSON text with Vietnamese as is,
   not ``\\u`` escapes, in every format.
 
-pandas is not needed: pyarrow writes Parquet and openpyxl the workbook directly.
+pandas is not needed: pyarrow writes Parquet and openpyxl the workbook directly, both
+in batches (:data:`BATCH_ROWS`), so an export's memory does not grow with the database.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -164,20 +167,65 @@ def convert(value: object, kind: Kind) -> object:
     return value if isinstance(value, str) else str(value)
 
 
-def read_relation(engine: Engine, name: str) -> Relation:
-    """Every row of table or view ``name`` (from :data:`TABLES`/:data:`VIEWS` only), values typed."""
+BATCH_ROWS = 5_000
+"""Rows read, converted and written at a time: an export's memory does not grow with the database."""
+
+
+@dataclass
+class Stream:
+    """A table or view being read in batches, each column with the type its values are converted to."""
+
+    name: str
+    columns: list[str]
+    kinds: list[Kind]
+    first: list[tuple[object, ...]]
+    """The first batch, converted (the xlsx writer fits its column widths to it)."""
+    _rest: Iterator[list[tuple[object, ...]]]
+    rows: int = 0
+
+    def batches(self) -> Iterator[list[tuple[object, ...]]]:
+        """The converted rows, batch by batch (once); ``rows`` counts them."""
+        for batch in itertools.chain([self.first], self._rest):
+            if batch:
+                self.rows += len(batch)
+                yield batch
+
+
+@contextmanager
+def open_relation(engine: Engine, name: str, *, batch_rows: int | None = None) -> Iterator[Stream]:
+    """Table or view ``name`` (from :data:`TABLES`/:data:`VIEWS` only) as a :class:`Stream` of typed rows.
+
+    A column's type is its declared one, else that of kehoach's column of the same name, else the one
+    its first batch of values shows (see the module docstring).  PostgreSQL streams through a
+    server-side cursor, SQLite row by row.
+    """
+    batch_rows = batch_rows or BATCH_ROWS
     declared = {column["name"]: _declared_kind(column["type"]) for column in inspect(engine).get_columns(name)}
-    with engine.connect() as connection:
-        result = connection.execute(text(f"SELECT * FROM {name}"))  # names come from TABLES/VIEWS only
-        columns = list(result.keys())
-        raw = [tuple(row) for row in result]
-    kinds: list[Kind] = []
     known = _orm_kinds()
-    for i, column in enumerate(columns):
-        kind = declared.get(column) or _named_kind(column, known)
-        kinds.append(kind if kind is not None else _inferred_kind([row[i] for row in raw]))
-    rows = [tuple(convert(v, k) for v, k in zip(row, kinds, strict=True)) for row in raw]
-    return Relation(name, columns, kinds, rows)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(text(f"SELECT * FROM {name}"))
+        columns = list(result.keys())
+        raw = [tuple(row) for row in result.fetchmany(batch_rows)]
+        kinds: list[Kind] = []
+        for i, column in enumerate(columns):
+            kind = declared.get(column) or _named_kind(column, known)
+            kinds.append(kind if kind is not None else _inferred_kind([row[i] for row in raw]))
+
+        def typed(chunk: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+            return [tuple(convert(v, k) for v, k in zip(row, kinds, strict=True)) for row in chunk]
+
+        def rest() -> Iterator[list[tuple[object, ...]]]:
+            while chunk := result.fetchmany(batch_rows):
+                yield typed([tuple(row) for row in chunk])
+
+        yield Stream(name, columns, kinds, typed(raw), rest())
+
+
+def read_relation(engine: Engine, name: str) -> Relation:
+    """Every row of table or view ``name``, values typed, in memory (for a notebook; exports stream)."""
+    with open_relation(engine, name) as stream:
+        rows = [row for batch in stream.batches() for row in batch]
+        return Relation(name, stream.columns, stream.kinds, rows)
 
 
 def present_relations(engine: Engine) -> list[str]:
@@ -194,22 +242,23 @@ def export(
 
     csv and parquet give one file per relation; xlsx gives one workbook, ``kehoach.xlsx``, with a
     sheet per relation (what analysts open).  ``excel`` (csv only) writes the BOM Excel needs.
+    Each relation is read and written in batches of :data:`BATCH_ROWS` rows.
     """
     out.mkdir(parents=True, exist_ok=True)
     names = list(relations) if relations is not None else present_relations(engine)
-    data = [read_relation(engine, name) for name in names]
     if fmt == "xlsx":
         target = out / "kehoach.xlsx"
-        cut = write_xlsx(data, target)
-        return [Written(target, r.name, len(r.rows)) for r in data], cut
+        counts, cut = write_xlsx(engine, names, target)
+        return [Written(target, name, rows) for name, rows in counts], cut
     written = []
-    for relation in data:
-        target = out / f"{relation.name}.{fmt}"
-        if fmt == "csv":
-            write_csv(relation, target, excel=excel)
-        else:
-            write_parquet(relation, target)
-        written.append(Written(target, relation.name, len(relation.rows)))
+    for name in names:
+        target = out / f"{name}.{fmt}"
+        with open_relation(engine, name) as stream:
+            if fmt == "csv":
+                write_csv(stream, target, excel=excel)
+            else:
+                write_parquet(stream, target)
+            written.append(Written(target, name, stream.rows))
     return written, 0
 
 
@@ -223,11 +272,12 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def write_csv(relation: Relation, target: Path, *, excel: bool = False) -> None:
+def write_csv(stream: Stream, target: Path, *, excel: bool = False) -> None:
     with target.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n" if excel else "\n")
-        writer.writerow(relation.columns)
-        writer.writerows([_csv_cell(v) for v in row] for row in relation.rows)
+        writer.writerow(stream.columns)
+        for batch in stream.batches():
+            writer.writerows([_csv_cell(v) for v in row] for row in batch)
 
 
 _ARROW_TYPES = {
@@ -240,24 +290,25 @@ _ARROW_TYPES = {
 }
 
 
-def arrow_schema(relation: Relation):  # noqa: ANN201 - pyarrow.Schema (pyarrow loads only for Parquet)
+def arrow_schema(columns: Sequence[str], kinds: Sequence[Kind]):  # noqa: ANN201 - pyarrow.Schema
     import pyarrow as pa
 
     def arrow_type(kind: Kind):  # noqa: ANN202
         return pa.timestamp("us", tz="UTC") if kind == "datetime" else getattr(pa, _ARROW_TYPES[kind])()
 
-    return pa.schema([pa.field(c, arrow_type(k)) for c, k in zip(relation.columns, relation.kinds, strict=True)])
+    return pa.schema([pa.field(c, arrow_type(k)) for c, k in zip(columns, kinds, strict=True)])
 
 
-def write_parquet(relation: Relation, target: Path) -> None:
+def write_parquet(stream: Stream, target: Path) -> None:
+    """One row group per batch; a relation without rows is a file with its schema and no rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = arrow_schema(relation)
-    columns = [[row[i] for row in relation.rows] for i in range(len(relation.columns))]
-    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)]
-    table = pa.Table.from_arrays(arrays, schema=schema)
-    pq.write_table(table, target)
+    schema = arrow_schema(stream.columns, stream.kinds)
+    with pq.ParquetWriter(target, schema) as writer:
+        for batch in stream.batches():
+            arrays = [pa.array([row[i] for row in batch], type=field.type) for i, field in enumerate(schema)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
 
 
 def _excel_value(value: object) -> tuple[object, bool]:
@@ -282,41 +333,51 @@ def _width(value: object) -> int:
     return max((len(line) for line in str(value).splitlines()), default=0)
 
 
-def write_xlsx(relations: Sequence[Relation], target: Path) -> int:
-    """One sheet per relation: typed cells, frozen bold header, autofilter, fitted widths; cells cut."""
+def write_xlsx(engine: Engine, names: Sequence[str], target: Path) -> tuple[list[tuple[str, int]], int]:
+    """One sheet per relation: typed cells, frozen bold header, autofilter, widths fitted to the first batch.
+
+    Written in openpyxl's write-only mode, row by row.  Returns ([(relation, rows)], cells cut).
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     formats: dict[Kind, str] = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    cut = 0
+    workbook = Workbook(write_only=True)
     bold = Font(bold=True)
-    for relation in relations:
-        sheet = workbook.create_sheet(relation.name[:31])  # Excel's limit on sheet names
-        sheet.append(relation.columns)
-        for cell in sheet[1]:
-            cell.font = bold
-        widths = [len(c) for c in relation.columns]
-        for row in relation.rows:
-            values = []
-            for i, value in enumerate(row):
-                cell_value, was_cut = _excel_value(value)
-                cut += was_cut
-                values.append(cell_value)
-                widths[i] = max(widths[i], _width(value))
-            sheet.append(values)
-        for i, kind in enumerate(relation.kinds, start=1):
-            letter = get_column_letter(i)
-            sheet.column_dimensions[letter].width = min(max(widths[i - 1], 6) + 2, EXCEL_MAX_WIDTH)
-            if kind in formats:
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                    cell.number_format = formats[kind]
-        sheet.freeze_panes = "A2"
-        if relation.columns:
-            sheet.auto_filter.ref = f"A1:{get_column_letter(len(relation.columns))}{len(relation.rows) + 1}"
-    if not relations:
+    counts: list[tuple[str, int]] = []
+    cut = 0
+    for name in names:
+        with open_relation(engine, name) as stream:
+            sheet = workbook.create_sheet(name[:31])  # Excel's limit on sheet names
+            for i, column in enumerate(stream.columns):
+                fitted = max([len(column), *(_width(row[i]) for row in stream.first)])
+                sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(fitted, 6) + 2, EXCEL_MAX_WIDTH)
+            sheet.freeze_panes = "A2"
+            header = []
+            for column in stream.columns:
+                cell = WriteOnlyCell(sheet, value=column)
+                cell.font = bold
+                header.append(cell)
+            sheet.append(header)
+            dated = {i: formats[kind] for i, kind in enumerate(stream.kinds) if kind in formats}
+            for batch in stream.batches():
+                for row in batch:
+                    values: list[object] = []
+                    for i, value in enumerate(row):
+                        cell_value, was_cut = _excel_value(value)
+                        cut += was_cut
+                        if i in dated and cell_value is not None:
+                            cell = WriteOnlyCell(sheet, value=cell_value)
+                            cell.number_format = dated[i]
+                            cell_value = cell
+                        values.append(cell_value)
+                    sheet.append(values)
+            if stream.columns:
+                sheet.auto_filter.ref = f"A1:{get_column_letter(len(stream.columns))}{stream.rows + 1}"
+            counts.append((name, stream.rows))
+    if not names:
         workbook.create_sheet("empty")
     workbook.save(target)
-    return cut
+    return counts, cut

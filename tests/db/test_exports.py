@@ -148,3 +148,23 @@ def test_only_exports_the_relations_named(filled: str, engine: Engine, tmp_path:
     assert result.exit_code == EXIT_USAGE
     assert "no view or table v_nothing" in result.stderr and "v_timeline" in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_exports_stream_in_batches_with_the_same_result(
+    filled: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kehoach.pipeline import exports
+
+    export(filled, tmp_path / "whole", "--format", "parquet")
+    export(filled, tmp_path / "whole", "--format", "csv")
+    monkeypatch.setattr(exports, "BATCH_ROWS", 2)  # tasks come in several batches
+    export(filled, tmp_path / "batched", "--format", "parquet")
+    export(filled, tmp_path / "batched", "--format", "csv")
+    export(filled, tmp_path / "batched", "--format", "xlsx")
+    assert pq.ParquetFile(tmp_path / "batched" / "v_tasks.parquet").num_row_groups > 1
+    for name in ("v_tasks", "documents", "agencies"):
+        whole = pq.read_table(tmp_path / "whole" / f"{name}.parquet")
+        assert pq.read_table(tmp_path / "batched" / f"{name}.parquet").equals(whole), name
+        assert (tmp_path / "batched" / f"{name}.csv").read_bytes() == (tmp_path / "whole" / f"{name}.csv").read_bytes()
+    sheet = openpyxl.load_workbook(tmp_path / "batched" / "kehoach.xlsx")["v_tasks"]
+    assert sheet.max_row == scalar(engine, "SELECT count(*) FROM v_tasks") + 1
