@@ -218,6 +218,42 @@ def _sqlite_execute(connection: sqlite3.Connection, sql: str, timeout_s: float) 
         connection.execute(f"PRAGMA hard_heap_limit={int(previous_heap_limit)}")
 
 
+def limit_statements(engine: Engine, timeout_s: float = QUERY_TIMEOUT_S) -> Engine:
+    """Give every statement run through ``engine`` the query time limit; ``engine`` back.
+
+    For engines that run kehoach's own queries on every request (the review server): no statement
+    there is meant to run for long, so one that does (a huge database, a bad plan) is stopped with
+    the same limit as ``kehoach query``'s instead of holding a worker and a connection.  PostgreSQL:
+    ``statement_timeout`` on every new connection; SQLite: a progress handler that aborts a statement
+    past its deadline (set at each execute, so fetching the rows counts too).
+    """
+    from sqlalchemy import event
+
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _timeout(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(timeout_s * 1000)}")
+            dbapi_connection.commit()
+
+        return engine
+
+    deadlines: dict[int, float] = {}
+
+    @event.listens_for(engine, "connect")
+    def _progress(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
+        key = id(dbapi_connection)
+        dbapi_connection.set_progress_handler(lambda: int(time.monotonic() > deadlines.get(key, float("inf"))),
+                                              PROGRESS_STEPS)  # fmt: skip
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(connection, _cursor, _statement, _parameters, _context, _many) -> None:  # noqa: ANN001, PLR0913
+        deadlines[id(connection.connection.driver_connection)] = time.monotonic() + timeout_s
+
+    return engine
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 _SESSION_STATE = (

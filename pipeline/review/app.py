@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from kehoach.pipeline.db import DatabaseError, make_engine, schema_is_current, session_scope, upgrade
+from kehoach.pipeline.readonly import limit_statements
 from kehoach.pipeline.review import data, forms
 from kehoach.pipeline.review.gold import document_gold
 from kehoach.pipeline.review.page_image import PageUnavailable, page_png
@@ -99,8 +100,8 @@ def _reader(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         options = {"options": "-c default_transaction_read_only=on"}
-        return create_engine(parsed, pool_pre_ping=True, connect_args=options)
-    return make_engine(url, read_only=True)
+        return limit_statements(create_engine(parsed, pool_pre_ping=True, connect_args=options))
+    return limit_statements(make_engine(url, read_only=True))  # the query time limit, as for kehoach query
 
 
 def _engines(settings: Settings) -> tuple[Engine, Engine | None]:
