@@ -37,6 +37,21 @@ def _first_line(exc: BaseException) -> str:
     return (str(cause).strip().splitlines() or [cause.__class__.__name__])[0]
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the address cannot be listened on (in use, not this machine's), checked before uvicorn starts,
+    which would otherwise report it as a log line and exit 3."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def _need_extra() -> None:
     try:
         import fastapi  # noqa: F401
@@ -100,6 +115,9 @@ def review(
         raise _fail(str(exc)) from exc
     except SQLAlchemyError as exc:  # server down, wrong password, not a database file
         raise _fail(f"cannot open {describe(url)}: {_first_line(exc)}") from exc
+    problem = _cannot_listen(host, port)
+    if problem:
+        raise _fail(f"cannot listen on {host}:{port}: {problem}")
     shown_host = f"[{host}]" if ":" in host else host
     typer.echo(
         f"kehoach review on {describe(url)}{' (read-only)' if read_only else ''}: http://{shown_host}:{port}/"

@@ -87,3 +87,15 @@ def test_review_cli_costs_nothing_until_it_serves(tmp_path: Path, args: list[str
 
     _code, packages = probe(args, tmp_path)
     assert not packages & {"fastapi", "starlette", "uvicorn", "jinja2", "pypdfium2"}
+
+
+def test_review_cli_busy_port_is_one_line(sqlite_url: str) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _run("review", "--db", sqlite_url, "--port", str(port))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"kehoach: cannot listen on 127.0.0.1:{port}: Address already in use"
