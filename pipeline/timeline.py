@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, bindparam, select, text
 
 if TYPE_CHECKING:
     # Loaded where they are used: pandas (0.2-0.3 s) for --plot only; the ORM, the pydantic models and the
@@ -136,36 +136,42 @@ def timeline_rows(
     date_to: PartialDate | None = None,
     role: RoleFilter = "any",
 ) -> tuple[list[str], list[Row], AgencyMatch | None]:
-    """(columns, rows, agency match) of :func:`timeline`, as plain dicts: what the CLI prints, without pandas."""
-    with engine.connect() as connection:
-        result = connection.execute(text("SELECT * FROM v_timeline"))
-        columns = list(result.keys())
-        rows: list[Row] = [dict(zip(columns, row, strict=True)) for row in result]
-    match = None
-    if agency is not None:
-        from kehoach.models import schema
+    """(columns, rows, agency match) of :func:`timeline`, as plain dicts: what the CLI prints, without pandas.
 
-        match = match_agencies(engine, agency)
-        statement = select(schema.TaskAgency.task_id).where(schema.TaskAgency.agency_id.in_(match.ids))
-        if role != "any":
-            statement = statement.where(schema.TaskAgency.role == role)
-        with engine.connect() as connection:
-            task_ids = set(connection.scalars(statement))
-        rows = [row for row in rows if row["task_id"] in task_ids]
-    for row in rows:
-        for column in DATE_COLUMNS:
-            if column in row:
-                row[column] = as_date(row[column])
+    The agency and period filters run in the database (``v_timeline`` may hold millions of tasks);
+    the order is made here, so that it is the same on SQLite and PostgreSQL whatever their collations.
+    """
+    match = match_agencies(engine, agency) if agency is not None else None
+    where: list[str] = []
+    params: dict[str, object] = {}
+    if match is not None:
+        roles = "" if role == "any" else " AND role = :role"
+        where.append(f"task_id IN (SELECT task_id FROM task_agencies WHERE agency_id IN :agencies{roles})")
+        params.update(agencies=sorted(match.ids), role=role)
+    postgres = engine.dialect.name == "postgresql"
     if date_from is not None:
         from kehoach.pipeline.store import date_columns
 
         start = date_columns(date_from)[0]
-        rows = [row for row in rows if row["due_last_day"] is not None and row["due_last_day"] >= start]
+        where.append("due_last_day >= :start")  # SQLite keeps ISO text, which compares as the dates do
+        params["start"] = start if postgres else start.isoformat()  # type: ignore[union-attr]
     if date_to is not None:
         from kehoach.pipeline.store import last_day
 
         end = last_day(date_to)
-        rows = [row for row in rows if row["due_on"] is not None and row["due_on"] <= end]
+        where.append("due_on <= :end")
+        params["end"] = end if postgres else end.isoformat()  # type: ignore[union-attr]
+    statement = text("SELECT * FROM v_timeline" + (" WHERE " + " AND ".join(where) if where else ""))
+    if match is not None:
+        statement = statement.bindparams(bindparam("agencies", expanding=True))
+    with engine.connect() as connection:
+        result = connection.execute(statement, {k: v for k, v in params.items() if f":{k}" in statement.text})
+        columns = list(result.keys())
+        rows: list[Row] = [dict(zip(columns, row, strict=True)) for row in result]
+    for row in rows:
+        for column in DATE_COLUMNS:
+            if column in row:
+                row[column] = as_date(row[column])
     rows.sort(key=_order)
     return columns, rows, match
 
