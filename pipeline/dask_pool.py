@@ -33,6 +33,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import threading
 import time
 import uuid
@@ -112,6 +113,23 @@ def scheduler_problem(scheduler: str | None, urls: list[str]) -> str | None:
 
 
 @contextlib.contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start a LocalCluster's worker processes with Ctrl-C ignored (a spawned Python keeps an ignored SIGINT).
+
+    A terminal sends Ctrl-C to the whole process group: the batch handles it (it stops between documents),
+    and workers that died of it would only print their tracebacks.  The handler is back once they run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None = None) -> Iterator[object]:
     """A ``distributed.Client`` on ``spec`` whose workers carry the extraction plugin; closed on exit.
 
@@ -134,6 +152,7 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None 
         try:
             if local:
                 workers = int(local.group(1))
+                stack.enter_context(_workers_ignore_sigint())
                 cluster = stack.enter_context(
                     LocalCluster(
                         n_workers=workers,
@@ -152,7 +171,7 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None 
                 ocr = None
         except OSError as exc:  # includes asyncio/Dask connection timeouts
             raise SchedulerError(f"cannot reach the Dask scheduler at {spec} ({exc})") from exc
-        plugin = ExtractorPlugin(limits, ocr, database)
+        plugin = ExtractorPlugin(limits, ocr, database, own_workers=bool(local))
         client.register_plugin(plugin, name=PLUGIN_NAME)
         if local:
             client.wait_for_workers(int(local.group(1)), timeout=CONNECT_SECONDS)
@@ -248,7 +267,8 @@ class _Batch:
             future.release()
             if not self.stop.is_set():
                 self._top_up()
-        if self.stop.is_set():  # Ctrl-C: nothing new starts; a task already writing commits or rolls back whole
+        left = self.kind or self.to_hash or self.to_look_up or self.to_extract
+        if self.stop.is_set() and left:  # Ctrl-C: nothing new starts; a task already writing commits or rolls back
             self.client.cancel(list(self.futures.values()))  # type: ignore[attr-defined]
             self.summary.interrupted = True
 

@@ -20,7 +20,9 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
+import threading
 from multiprocessing import connection as mp_connection
 from pathlib import Path, PurePosixPath
 
@@ -185,15 +187,22 @@ class ExtractorPlugin(WorkerPlugin):
     ``limits`` bound each document (``max_seconds`` is enforced here, by stopping the process);
     ``ocr_processes`` caps the Tesseract processes of one document (``None``: the worker's
     ``KEHOACH_OCR_WORKERS``, else its CPU count); ``database`` is the URL workers write to when they
-    store their own results (:func:`ingest_source`), one engine per worker.
+    store their own results (:func:`ingest_source`), one engine per worker; ``own_workers``: the workers
+    of a ``local:N`` cluster, which leave Ctrl-C to the batch.
     """
 
     name = PLUGIN_NAME
 
     def __init__(
-        self, limits: Limits = DEFAULT_LIMITS, ocr_processes: int | None = None, database: str | None = None
+        self,
+        limits: Limits = DEFAULT_LIMITS,
+        ocr_processes: int | None = None,
+        database: str | None = None,
+        *,
+        own_workers: bool = False,
     ) -> None:
         self.limits = limits
+        self.own_workers = own_workers
         self.ocr_processes = ocr_processes
         self.database = database
         self.reader: _Reader | None = None
@@ -205,6 +214,8 @@ class ExtractorPlugin(WorkerPlugin):
         A daemonic worker (Dask's default for workers it did not start here) may have no children: it
         then extracts in its own thread, without the time limit (``DASK_DISTRIBUTED__WORKER__DAEMON=False``).
         """
+        if self.own_workers and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a worker restarted by its nanny: Ctrl-C is the batch's
         if multiprocessing.current_process().daemon:
             return
         context = multiprocessing.get_context("forkserver")

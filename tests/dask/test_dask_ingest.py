@@ -260,3 +260,35 @@ def test_dask_remote_scheduler_from_the_command_line(
     with engine.connect() as connection:
         args = connection.execute(text("SELECT args FROM ingest_runs")).scalar_one()
     assert (args["scheduler"], args["writes"]) == (remote_cluster, "workers")
+
+
+def test_dask_ctrl_c_stops_between_documents(
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored
+) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it): no new document, the run says so."""
+    url = new_database()
+    engine = make_engine(url)
+    command = [sys.executable, "-m", "kehoach", "ingest", *map(str, inputs), "--db", url, "--scheduler", "local:2"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            with engine.connect() as connection:
+                exists = connection.execute(text("SELECT to_regclass('documents') IS NOT NULL")).scalar_one()
+            if exists and _documents(engine) >= 2:
+                break
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr.decode()[-2000:]
+    assert "recorded as interrupted" in stderr.decode()
+    assert "Traceback" not in stderr.decode()  # the workers leave Ctrl-C to the batch
+    stored = shares(engine)
+    assert 2 <= len(stored) < len(inputs)
+    assert all(counts == reference.shares[sha] for sha, counts in stored.items())  # each document whole
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM ingest_runs")).scalar_one() == "interrupted"
