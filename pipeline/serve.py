@@ -34,6 +34,8 @@ from kehoach.pipeline.db import DatabaseError, resolve_url
 from sqlalchemy.engine import make_url
 
 DEFAULT_PORT = 8001
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as for ``kehoach ingest`` (128 + SIGINT)."""
 PLUGINS = Path(__file__).resolve().parent / "datasette" / "plugins"
 """``fold()`` and ``kehoach_match()`` as SQL functions in Datasette's connections (the canned queries use them)."""
 EXTRA = 'pip install "kehoach[serve]"'
@@ -150,9 +152,12 @@ def serve(db: str | None, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1", 
         process = subprocess.Popen(command)
         previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopped as a service: stop it too
         try:
-            return process.wait()
+            code = process.wait()
         except KeyboardInterrupt:  # Ctrl-C in a terminal reaches Datasette too; a kill -INT of kehoach only us
-            process.send_signal(signal.SIGINT)
-            return process.wait()
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            process.wait()
+            return EXIT_INTERRUPTED
         finally:
             signal.signal(signal.SIGTERM, previous)
+    return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + N

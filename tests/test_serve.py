@@ -44,24 +44,30 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def start_serve(database: Path, **popen: object) -> tuple[subprocess.Popen, str]:
+    """``kehoach serve --db DATABASE`` on a free port, once Datasette answers; (process, base URL)."""
+    port = _free_port()
+    command = [sys.executable, "-m", "kehoach", "serve", "--db", str(database), "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"kehoach serve did not start: {process.communicate(timeout=5)[0]}")
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
 def server(database: Path) -> Iterator[str]:
     """Base URL of ``kehoach serve --db plans.db`` (database name in Datasette: ``plans``)."""
-    port = _free_port()
-    command = [sys.executable, "-m", "kehoach", "serve", "--db", str(database), "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
+    process, base = start_serve(database)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"kehoach serve did not start: {process.communicate(timeout=5)[0]}")
-            time.sleep(0.3)
         yield f"{base}/plans"
     finally:
         process.send_signal(signal.SIGTERM)  # kehoach stops Datasette, then itself
@@ -216,3 +222,18 @@ def test_serve_on_a_port_in_use_is_one_line(database: Path) -> None:
     assert result.stderr.strip() == (
         f"kehoach: cannot listen on 127.0.0.1:{port} (Address already in use): choose another with --port"
     )
+
+
+@pytest.mark.parametrize("how", ["terminal", "kehoach only"])
+def test_ctrl_c_stops_datasette_and_exits_130(database: Path, how: str) -> None:
+    """Ctrl-C in a terminal signals the whole process group; ``kill -INT`` of kehoach signals it alone."""
+    import os
+
+    process, base = start_serve(database, start_new_session=True)
+    if how == "terminal":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{base}/-/versions.json", timeout=2)  # Datasette stopped with it: nothing left on the port
