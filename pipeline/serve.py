@@ -150,7 +150,13 @@ def serve(db: str | None, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1", 
         metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False, indent=1), encoding="utf-8")
         command = datasette_command(path, metadata, port=port, host=host, extra=extra)
         process = subprocess.Popen(command)
-        previous = signal.signal(signal.SIGTERM, lambda *_: process.terminate())  # stopped as a service: stop it too
+        stopped: list[int] = []
+
+        def stop(signum: int, _frame: object) -> None:  # stopped as a service: stop Datasette, a clean exit
+            stopped.append(signum)
+            process.terminate()
+
+        previous = signal.signal(signal.SIGTERM, stop)
         try:
             code = process.wait()
         except KeyboardInterrupt:  # Ctrl-C in a terminal reaches Datasette too; a kill -INT of kehoach only us
@@ -160,4 +166,6 @@ def serve(db: str | None, *, port: int = DEFAULT_PORT, host: str = "127.0.0.1", 
             return EXIT_INTERRUPTED
         finally:
             signal.signal(signal.SIGTERM, previous)
+    if stopped:
+        return 0
     return 128 - code if code < 0 else code  # killed by a signal: the shell's 128 + N

@@ -71,7 +71,7 @@ def server(database: Path) -> Iterator[str]:
         yield f"{base}/plans"
     finally:
         process.send_signal(signal.SIGTERM)  # kehoach stops Datasette, then itself
-        process.wait(timeout=30)
+        assert process.wait(timeout=30) == 0  # a requested stop is a clean one (systemd, docker stop)
 
 
 def rows_of(database: Path, sql: str, *params: object) -> list[tuple]:
