@@ -198,19 +198,34 @@ def _rank_key(doc: _Doc, longest: int) -> tuple[int, int, int, int, int]:
 
 # --------------------------------------------------------------------------- assignment
 
-PLAN_LOCK_KEY = 0x6B6568_0003
-"""PostgreSQL advisory lock taken by every document write (``pg_advisory_xact_lock``, held to its commit)."""
+
+def plan_lock_keys(number: str | None, issuer: str | None, title: str | None) -> list[int]:
+    """The advisory-lock keys of a document's plan candidates: its number, its issuer (or "no issuer"), its title.
+
+    Two documents that can be related share at least one of them (:func:`_candidates` looks only there,
+    cited documents aside), so writers that hold the keys of their documents see each other, while
+    documents of other issuers, numbers and titles are written in parallel.
+    """
+    import hashlib
+
+    parts = [f"n:{number_key}" for number_key in [schema.number_key(number)] if number_key]
+    parts.append(f"i:{schema.fold(issuer)}" if issuer else "i:")
+    parts.extend([f"t:{schema.fold(title)}"] if title else [])
+    keys = {int.from_bytes(hashlib.blake2b(p.encode(), digest_size=8).digest(), "big", signed=True) for p in parts}
+    return sorted(keys)  # one order for every writer: two writers never wait for each other crosswise
 
 
-def lock_plans(session: Session) -> None:
-    """Serialise document writes of concurrent runs on PostgreSQL, so two renderings of one plan stored at
-    the same moment see each other (and re-ranking one plan's files cannot deadlock).
+def lock_plans(session: Session, keys: list[int]) -> None:
+    """Serialise, on PostgreSQL, the writes of documents that may belong to one plan (``pg_advisory_xact_lock``
+    on each of :func:`plan_lock_keys`, held to the commit), so two renderings stored by concurrent runs at
+    the same moment see each other, and re-ranking one plan's files does not deadlock.
 
-    SQLite needs nothing: its writers already take turns (``BEGIN IMMEDIATE``).  A write is a few tens of
-    milliseconds against seconds of extraction, which runs in parallel as before.
+    SQLite needs nothing: its writers already take turns (``BEGIN IMMEDIATE``).  Writes of unrelated
+    documents (another issuer, number and title) do not wait for each other.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PLAN_LOCK_KEY})
+        for key in sorted(set(keys)):
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def store_signature(session: Session, document_id: int, content: str) -> None:

@@ -94,7 +94,7 @@ def store_extraction(
     existing = find_document(session, sha256)
     if existing is not None and not reextract:
         return StoreResult("unchanged", existing)
-    plans.lock_plans(session)
+    plans.lock_plans(session, _lock_keys(session, extraction, source_path))
     if existing is None and (existing := find_document(session, sha256)) is not None and not reextract:
         return StoreResult("unchanged", existing)  # a concurrent run stored the same bytes while we waited
     if existing is not None:
@@ -119,6 +119,21 @@ def store_extraction(
     resolve_references(session, document)
     _assign_plan(session, document.id, extraction.content)
     return StoreResult("ingested", document.id)
+
+
+def _lock_keys(session: Session, extraction: Extraction, source_path: str | None) -> list[int]:
+    """Plan lock keys of the new metadata and of any stored row this write rewrites (its old plan-mates)."""
+    meta = extraction.document
+    keys = plans.plan_lock_keys(meta.number, meta.issuer, meta.title)
+    path = source_path or canonical_path(extraction.source.path)
+    stored = session.execute(
+        select(schema.Document.number, schema.Document.issuer, schema.Document.title).where(
+            (schema.Document.sha256 == extraction.source.sha256) | (schema.Document.source_path == path)
+        )
+    )
+    for number, issuer, title in stored:
+        keys.extend(plans.plan_lock_keys(number, issuer, title))
+    return keys
 
 
 _EXTRACTED = (

@@ -263,3 +263,11 @@ def test_concurrent_runs_storing_renderings_of_one_plan_agree_on_it(db_url: str)
     ranks = _rows(engine, "SELECT format, rendering_rank FROM documents ORDER BY rendering_rank")
     assert [fmt for fmt, _ in ranks][0] == "docx" and [rank for _, rank in ranks] == list(range(1, len(files) + 1))
     engine.dispose()
+
+
+def test_lock_keys_are_shared_exactly_by_documents_that_can_be_related() -> None:
+    signed = plans.plan_lock_keys("Số 20/KH-SXD", "Sở Xây dựng tỉnh Lạng Sơn", "Thực hiện nhiệm vụ năm 2022")
+    scan = plans.plan_lock_keys("20/KH-SXD", None, "Thuc hien nhiem vu nam 2022")  # OCR lost the issuer
+    other = plans.plan_lock_keys("5/KH-UBND", "Ủy ban nhân dân tỉnh Bắc Kạn", "Kế hoạch chuyển đổi số")
+    assert set(signed) & set(scan) and not set(signed) & set(other)
+    assert signed == sorted(signed) and len(plans.plan_lock_keys(None, None, None)) == 1
