@@ -76,7 +76,7 @@ TABLES = (
     "corrections",
 )
 VIEWS = ("v_tasks", "v_targets", "v_timeline", "v_tasks_all", "v_targets_all", "v_documents")
-CORRECTION_FIELDS = ("lead", "coordinating", "start", "due", "not_task", "new_task", "target")
+CORRECTION_FIELDS = ("lead", "coordinating", "start", "due", "not_task", "new_task", "target", "reviewed")
 CORRECTION_STATUSES = ("matched", "unmatched")
 RUN_STATUSES = ("running", "finished", "interrupted")
 
@@ -474,7 +474,8 @@ class Correction(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "field IN ('lead', 'coordinating', 'start', 'due', 'not_task', 'new_task', 'target')", name="field_valid"
+            "field IN ('lead', 'coordinating', 'start', 'due', 'not_task', 'new_task', 'target', 'reviewed')",
+            name="field_valid",
         ),
         CheckConstraint("status IN ('matched', 'unmatched')", name="status_valid"),
         _precision_check("value_precision"),

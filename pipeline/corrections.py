@@ -23,6 +23,9 @@ from its anchor (the span and text of the corrected task or target when the corr
    "unmatched")`` and ``kehoach corrections --unmatched``, applied by no view, matched again by a later
    re-extraction if its row comes back.
 
+A ``reviewed`` mark (the whole document checked, with or without changes) has no anchor and stays
+matched.
+
 An added task (``new_task``) that the extractor now finds itself is attached to the extracted task;
 otherwise its task row is made again from the document text at the same span (or where the anchor
 text now is).
@@ -232,16 +235,38 @@ def list_corrections(
 
 
 def count_corrections(session: Session) -> dict[int, int]:
-    """Active corrections per document id (documents without any are absent)."""
+    """Active corrections per document id (documents without any are absent; a ``reviewed`` mark is no correction)."""
     rows = session.execute(
         select(schema.Correction.document_id, func.count())
-        .where(schema.Correction.undone_at.is_(None), schema.Correction.status == "matched")
+        .where(
+            schema.Correction.undone_at.is_(None),
+            schema.Correction.status == "matched",
+            schema.Correction.field != "reviewed",
+        )
         .group_by(schema.Correction.document_id)
     )
     return {document_id: count for document_id, count in rows}
 
 
-def _active(session: Session, field: str, *, task_id: int | None = None, target_id: int | None = None):  # noqa: ANN202
+def reviewed_documents(session: Session) -> set[int]:
+    """Ids of the documents an analyst marked as reviewed (the newest active ``reviewed`` mark is true)."""
+    rows = session.execute(
+        select(schema.Correction.document_id, schema.Correction.value_text)
+        .where(schema.Correction.field == "reviewed", schema.Correction.undone_at.is_(None))
+        .order_by(schema.Correction.id)
+    )
+    latest = {document_id: value for document_id, value in rows}
+    return {document_id for document_id, value in latest.items() if value == "true"}
+
+
+def _active(  # noqa: ANN202 - a Correction or None
+    session: Session,
+    field: str,
+    *,
+    task_id: int | None = None,
+    target_id: int | None = None,
+    document_id: int | None = None,
+):
     query = select(schema.Correction).where(
         schema.Correction.field == field,
         schema.Correction.undone_at.is_(None),
@@ -249,6 +274,7 @@ def _active(session: Session, field: str, *, task_id: int | None = None, target_
     )
     query = query.where(schema.Correction.task_id == task_id) if task_id is not None else query
     query = query.where(schema.Correction.target_id == target_id) if target_id is not None else query
+    query = query.where(schema.Correction.document_id == document_id) if document_id is not None else query
     return session.scalars(query.order_by(schema.Correction.id.desc()).limit(1)).first()
 
 
@@ -276,6 +302,14 @@ def add_correction(
     )
     if field == "target":
         _target_correction(session, row, target_id, new_value)
+    elif field == "reviewed":
+        if task_id is not None or target_id is not None:
+            raise ValueError("reviewed marks a whole document: give no task_id or target_id")
+        if not isinstance(new_value, bool):
+            raise ValueError("reviewed is true (the document was checked) or false")
+        previous = _active(session, "reviewed", document_id=document_id)
+        row.old_value = previous.new_value if previous else False
+        row.new_value, row.value_text = new_value, "true" if new_value else "false"
     elif field == "new_task":
         _new_task_correction(session, row, content, new_value)
     else:
@@ -475,6 +509,10 @@ def reattach(session: Session, document_id: int) -> dict[str, int]:
     ]
     # added tasks first: the corrections made on an added task are anchored on its span
     for row in sorted(pending, key=lambda c: (c.field != "new_task", c.id)):
+        if row.field == "reviewed":  # the document as a whole: nothing to find
+            row.status = "matched"
+            counts["matched"] += 1
+            continue
         if row.field == "target":
             match = match_span(targets, row.span_start, row.span_end, row.anchor_text)
             row.target_id = match[0] if match else None

@@ -202,3 +202,21 @@ def test_target_correction_shows_in_v_targets(plan) -> None:
         target["max_value"],
     )
     assert _count(engine, "SELECT count(*) FROM v_targets WHERE corrected = 1") == 1
+
+
+def test_a_document_marked_reviewed_without_changes(plan) -> None:
+    engine, document_id, (first, _) = plan
+    with pytest.raises(ValueError, match="whole document"):
+        _add(engine, document_id=document_id, task_id=first["task_id"], field="reviewed", new_value=True)
+    mark = _add(engine, document_id=document_id, field="reviewed", new_value=True, author="an")
+    with session_scope(engine) as session:
+        assert corrections.reviewed_documents(session) == {document_id}
+        assert corrections.count_corrections(session) == {}  # a mark is no correction of a fact
+    assert _count(engine, "SELECT count(*) FROM v_tasks WHERE corrected = 1") == 0
+    ingest_files(engine, [PLAN], workers=1, force=True)  # the mark stays with the document
+    with session_scope(engine) as session:
+        assert corrections.get_correction(session, mark).status == "matched"
+        assert corrections.reviewed_documents(session) == {document_id}
+    _undo(engine, mark)
+    with session_scope(engine) as session:
+        assert corrections.reviewed_documents(session) == set()

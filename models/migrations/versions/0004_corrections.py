@@ -191,7 +191,7 @@ def upgrade() -> None:
         sa.Column("value_iso", sa.String(length=10), nullable=True),
         sa.Column("value_last_day", sa.Date(), nullable=True),
         sa.CheckConstraint(
-            "field IN ('lead', 'coordinating', 'start', 'due', 'not_task', 'new_task', 'target')",
+            "field IN ('lead', 'coordinating', 'start', 'due', 'not_task', 'new_task', 'target', 'reviewed')",
             name=op.f("ck_corrections_field_valid"),
         ),
         sa.CheckConstraint("status IN ('matched', 'unmatched')", name=op.f("ck_corrections_status_valid")),
