@@ -167,19 +167,27 @@ def _failures(engine) -> list[tuple[str, str, str]]:  # noqa: ANN001 - sqlalchem
 
 
 def test_dask_document_over_the_time_limit_fails_alone(
-    new_database: Callable[[], str], scanned_batch: list[str]
+    new_database: Callable[[], str], scanned_batch: list[str], tmp_path: Path
 ) -> None:
     from kehoach.pipeline.limits import DEFAULT_LIMITS
 
     engine = make_engine(new_database())
-    limits = dataclasses.replace(DEFAULT_LIMITS, max_seconds=2.5)  # a small plan: < 0.5 s; the scan's OCR: ~10 s
+    import pypdfium2
+
+    long_scan = tmp_path / "long-scan.pdf"  # 30 scanned pages: ~30 s of OCR on one core
+    with pypdfium2.PdfDocument(SCANNED) as scan, pypdfium2.PdfDocument.new() as pdf:
+        for _ in range(15):
+            pdf.import_pages(scan)
+        pdf.save(long_scan)
+    batch = [str(long_scan), *scanned_batch[1:]]
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_seconds=4.0)  # a small plan takes well under a second
     began = time.monotonic()
-    summary = ingest_files(engine, scanned_batch, scheduler="local:1", limits=limits)
+    summary = ingest_files(engine, batch, scheduler="local:1", limits=limits)
     assert time.monotonic() - began < 60
     assert summary.ingested == 2
     [(path, error_class, message)] = _failures(engine)
-    assert path == str(SCANNED)
-    assert error_class == "TimeLimitExceeded" and "2.5 s" in message
+    assert path == str(long_scan)
+    assert error_class == "TimeLimitExceeded" and "4 s" in message
     with engine.connect() as connection:
         paths = set(connection.execute(text("SELECT source_path FROM documents")).scalars())
     assert scanned_batch[2] in paths  # the file:// URL is stored as given
