@@ -213,12 +213,14 @@ def resolve_roles(draft: Draft, content: str, mentions: list[AgencyMention]) -> 
         if inside:
             found.extend(m.model_copy(update={"role": role, "rule": "role.table_column"}) for m in inside)
         else:
-            text = content[span[0] : span[1]].strip(" .;:")
+            raw = content[span[0] : span[1]]
+            text = raw.strip(" .;:")
             if text:
+                start = span[0] + len(raw) - len(raw.lstrip(" .;:"))  # the span of the text kept (found by fuzzing)
                 found.append(
                     AgencyMention(
                         text=text,
-                        span=span,
+                        span=(start, start + len(text)),
                         name=text,
                         kind="unknown",
                         role=role,

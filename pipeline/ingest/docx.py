@@ -100,7 +100,7 @@ def open_docx(path: Path, data: bytes) -> DocxDocument:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
         content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:  # ValueError: "negative seek value" (fuzz)
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:  # found by fuzzing
         raise DamagedFileError(
             path, "damaged Word document: not a readable ZIP archive (truncated or corrupted)"
         ) from exc
@@ -121,7 +121,7 @@ def open_docx(path: Path, data: bytes) -> DocxDocument:
         raise DamagedFileError(path, f"damaged Word document: missing part {exc}") from exc
     except XMLSyntaxError as exc:
         raise DamagedFileError(path, f"damaged Word document: malformed XML ({exc})") from exc
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:  # an unknown compression method
         raise DamagedFileError(path, f"damaged Word document: corrupted ZIP data ({exc})") from exc
     except (ValueError, PackageNotFoundError) as exc:
         found = re.search(r"content type is '([^']+)'", str(exc))

@@ -62,9 +62,10 @@ from kehoach.pipeline.ingest.pdf_pages import (  # noqa: F401  (PAGE_NUMBER, _is
 from kehoach.pipeline.ingest.syllables import vietnamese_ratio
 from kehoach.pipeline.limits import Limits, check_pages, check_render
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.psexceptions import PSException
 from pdfplumber.page import Page
 from pdfplumber.table import Table
-from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -93,6 +94,12 @@ def _open(path: Path, data: bytes) -> Iterator[pdfplumber.PDF]:
         yield pdf
     finally:
         pdf.close()
+
+
+PARSER_ERRORS = (PdfminerException, MalformedPDFException, PSException)
+"""pdfminer's and pdfplumber's own errors (``PSException`` is the base of pdfminer's ``PDFException``s): a damaged
+file, said as one.  The fuzzer met ``MalformedPDFException`` (a /MediaBox holding a name) on a page pdfium could not
+load; other exception types stay bugs to fix, not damaged files."""
 
 
 def _translate(path: Path, exc: object) -> IngestError:
@@ -258,7 +265,10 @@ def read_pdf(path: Path, data: bytes, *, max_pages: int | None = None) -> Parsed
 
     check_pdf_bounds(path, data)
     warnings: list[str] = []
-    pages = _read_pages(path, data, warnings, max_pages)
+    try:
+        pages = _read_pages(path, data, warnings, max_pages)
+    except PARSER_ERRORS as exc:  # a damaged object met while reading a page, not while opening the file
+        raise _translate(path, exc) from exc
     if not any(page.items for page in pages):
         raise EmptyDocumentError(path, "the PDF has no text (blank pages)")
 

@@ -558,8 +558,12 @@ def read_objects(page: Any, left: float, top: float) -> tuple[list[dict[str, Any
 
 
 def read_page(document: pdfium.PdfDocument, index: int, descents: dict[str, float] | None = None) -> CharPage | None:
-    """Page ``index`` (0-based) as a :class:`CharPage`; None for a rotated page (the old reader handles it)."""
-    page = document[index]
+    """Page ``index`` (0-based) as a :class:`CharPage`; None for a rotated page or one pdfium cannot load (the old
+    reader handles it, or says why it cannot: a damaged page object was a bare ``PdfiumError``, found by fuzzing)."""
+    try:
+        page = document[index]
+    except pdfium.PdfiumError:
+        return None
     try:
         if page.get_rotation() % 360:
             return None
