@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -156,6 +157,7 @@ def _stop_on_sigint() -> Iterator[threading.Event]:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
+        sys.stderr.write("\nkehoach: stopping after the document in hand (Ctrl-C again to stop at once)\n")
 
     previous = signal.signal(signal.SIGINT, handler)
     try:

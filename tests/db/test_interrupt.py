@@ -67,7 +67,7 @@ def test_ctrl_c_stops_the_batch_cleanly(db_url: str, batch: list[Path], workers:
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == EXIT_INTERRUPTED, (stdout, stderr)
-    assert "Traceback" not in stderr and "interrupted" in stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr and "stopping after the document" in stderr
     stored = _count(engine, "SELECT count(*) FROM documents")
     assert 3 <= stored < len(batch)
     with engine.connect() as connection:
