@@ -17,21 +17,29 @@ Attributes load lazily: ``import kehoach`` must stay cheap for the small command
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kehoach.api import extract, ingest, read_document
 
-try:
-    __version__ = version("kehoach")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
 
 __all__ = ["__version__", "extract", "ingest", "read_document"]
 
 
+def _version() -> str:
+    """The installed version; read on first use (importlib.metadata costs ~20 ms at every start-up)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kehoach")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> object:
+    if name == "__version__":
+        globals()["__version__"] = value = _version()
+        return value
     if name in {"extract", "ingest", "read_document"}:
         from kehoach import api
 

@@ -20,11 +20,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:  # the ORM costs ~45 ms to import: the read-only commands (query, search) never open a Session
+    from sqlalchemy.orm import Session
 
 ENV_VAR = "KEHOACH_DB"
 DEFAULT_DB_PATH = Path("data") / "processed" / "kehoach.db"
@@ -149,6 +152,8 @@ def _sqlite_reader(path: Path) -> sqlite3.Connection:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
+    from sqlalchemy.orm import sessionmaker
+
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
