@@ -37,12 +37,15 @@ import resource
 import signal
 import stat
 import threading
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kehoach.pipeline.errors import IngestError
+
+if TYPE_CHECKING:
+    import zipfile
 
 MiB = 1 << 20
 GiB = 1 << 30

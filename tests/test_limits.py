@@ -280,3 +280,15 @@ def test_limits_pdf_huge_image_is_refused(tmp_path: Path) -> None:
     error = _read_within(target)
     assert isinstance(error, LimitExceededError)
     assert "an image of 100,000 × 100,000 pixels" in error.reason
+
+
+def test_limits_ingest_max_pages_is_an_error_row_and_the_batch_goes_on(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    options = ["--db", str(db), "--no-progress", "--workers", "1", "--max-pages", "1"]
+    result = CliRunner().invoke(app, ["ingest", str(PDF), str(SMALL_TEXT), *options])
+    assert result.exit_code == 1, result.output
+    assert "pages, above the limit of 1 (--max-pages) (LimitExceededError)" in result.output
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT count(*) FROM documents").fetchone() == (1,)
+        errors = connection.execute("SELECT path, error_class FROM ingest_errors").fetchall()
+    assert errors == [(str(PDF.resolve()), "LimitExceededError")]

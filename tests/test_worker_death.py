@@ -133,3 +133,17 @@ def test_worker_processes_die_with_a_killed_parent(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+def test_worker_memory_cap_fails_one_file_in_the_pool(tmp_path: Path) -> None:
+    """A worker capped at 40 MB above its start: the 8 MB plan fails with the limit named, the small texts are read."""
+    plan = tmp_path / "big.txt"
+    plan.write_bytes(max(TEXTS, key=lambda p: p.stat().st_size).read_bytes() * 40)
+    small = [shutil.copy(text, tmp_path / text.name) for text in sorted(TEXTS, key=lambda p: p.stat().st_size)[:3]]
+    paths = [str(plan), *map(str, small)]
+    results = list(pool._extract_in_pool(paths, 2, Limits(max_memory=40 << 20)))
+    failed = {path: (error, message) for path, extraction, error, message in results if extraction is None}
+    assert failed == {
+        str(plan): ("MemoryLimitExceeded", "needed more than 40 MB of memory, the limit for one file (--max-memory)")
+    }
+    assert len(results) == 4
