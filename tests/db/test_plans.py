@@ -271,3 +271,20 @@ def test_lock_keys_are_shared_exactly_by_documents_that_can_be_related() -> None
     other = plans.plan_lock_keys("5/KH-UBND", "Ủy ban nhân dân tỉnh Bắc Kạn", "Kế hoạch chuyển đổi số")
     assert set(signed) & set(scan) and not set(signed) & set(other)
     assert signed == sorted(signed) and len(plans.plan_lock_keys(None, None, None)) == 1
+
+
+def test_a_file_related_to_two_plans_merges_them(engine, make_extraction) -> None:
+    """A scan read badly (A) and an unnumbered export (C) look unrelated until the signed file (B) links them."""
+    garbled = " ".join(_OTHER * 3)
+    plan_text = "\n".join(_PARAGRAPHS)
+    a = make_extraction(sha256="1" * 64, path="/plans/a.pdf", number="5/KH-UBND", references=[])
+    c = make_extraction(sha256="2" * 64, path="/plans/c.txt", number=None, references=[])
+    b = make_extraction(sha256="3" * 64, path="/plans/b.docx", number="5/KH-UBND", references=[])
+    with session_scope(engine) as session:
+        for extraction, content in ((a, garbled), (c, plan_text), (b, plan_text)):
+            store.store_extraction(session, extraction.model_copy(update={"content": content}))
+            session.flush()
+            if extraction is c:
+                assert session.scalar(text("SELECT count(*) FROM plans")) == 2
+    assert _rows(engine, "SELECT count(*), max(renderings) FROM plans") == [(1, 3)]
+    assert _scalar(engine, "SELECT count(DISTINCT plan_id) FROM documents") == 1
