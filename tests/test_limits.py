@@ -292,3 +292,15 @@ def test_limits_ingest_max_pages_is_an_error_row_and_the_batch_goes_on(tmp_path:
         assert connection.execute("SELECT count(*) FROM documents").fetchone() == (1,)
         errors = connection.execute("SELECT path, error_class FROM ingest_errors").fetchall()
     assert errors == [(str(PDF.resolve()), "LimitExceededError")]
+
+
+def test_limits_socket_is_refused(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "plan.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        error = _read_within(path)
+        assert isinstance(error, IngestError) and "is a socket, not a document file" in error.reason
+        assert [reason for _, reason in discover_all([tmp_path]).unreadable] == []  # .sock: no document suffix
+        assert "a socket" in discover_all([path]).unreadable[0][1]
