@@ -2,7 +2,7 @@
 
 The index is built by migration 0005 (see there for both backends).  The query
 is folded here the way the index folds the text (no diacritics, đ→d, lower
-case: :func:`kehoach.models.schema.fold`), split into words and rebuilt in the
+case: :func:`fold`, the form of ``models.schema.fold``), split into words and rebuilt in the
 backend's own syntax from those words only, so no input can be an FTS5 or
 tsquery syntax error:
 
@@ -20,13 +20,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kehoach.models.schema import fold
+from kehoach.models.text_forms import fold_diacritics
 from sqlalchemy import Engine, text
 
 SEARCH_COLUMNS = ["task_id", "plan", "lead", "due_text", "text"]
 DEFAULT_LIMIT = 20
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[^\W_]+")  # letters and digits: what FTS5 and kehoach_fold keep as words
+
+
+def fold(text: str) -> str:
+    """``models.schema.fold`` (no diacritics, đ→d, lower case, single spaces) without loading the ORM it lives with."""
+    return " ".join(fold_diacritics(text).split())
 
 
 class SearchError(Exception):

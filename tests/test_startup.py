@@ -172,3 +172,5 @@ def test_startup_small_commands_load_no_pandas_numpy_readers_or_progress(args: l
     ours = {name for name in modules if name.startswith("kehoach.")}
     assert not {name for name in ours if name.startswith(("kehoach.pipeline.ingest", "kehoach.extractors.extract"))}
     assert "rich.progress" not in modules and "alembic.command" not in modules  # the bar and the migrations
+    if not {"--agency", "--from", "--to"} & set(args):  # only a filter needs the ORM's tables and the store
+        assert "sqlalchemy.orm" not in modules and "kehoach.models.schema" not in modules

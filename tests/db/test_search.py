@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from kehoach.models.schema import fold
 from kehoach.pipeline.cli import app
 from kehoach.pipeline.db import session_scope
@@ -185,3 +187,11 @@ def test_postgres_without_unaccent_folds_with_translate(postgres_url: str, postg
         assert hits(engine, query) == expected(engine, query) != set()
     admin.dispose()
     engine.dispose()
+
+
+@given(st.text(alphabet=st.sampled_from("aăâeêioôơuưyđAĂÂĐ áàảãạếềểễệ\t\n-_/.Ỹ"), max_size=40))
+def test_search_folds_as_the_schema_does(sample: str) -> None:
+    from kehoach.models.schema import fold as schema_fold
+    from kehoach.pipeline.search import fold as search_fold
+
+    assert search_fold(sample) == (schema_fold(sample) or "")
