@@ -157,10 +157,11 @@ WORKER_PRELOAD = [
 def _pool_context() -> multiprocessing.context.BaseContext:
     """Workers forked from a fork server that has imported the readers and extractors.
 
-    Recycling workers rules out plain fork (a pool's threads do not survive it), and Python then spawns
-    each worker: a fresh interpreter importing everything again (~0.5 s CPU a worker, paid again at every
-    recycling).  A fork server pays the imports once per run, and its forked children share those pages
-    copy-on-write.
+    Forking the batch's own process would copy its database connections and threads into every worker,
+    and spawning starts a fresh interpreter that imports everything again (~0.5 s CPU a worker, paid again
+    at every recycling).  A fork server pays the imports once per run, and its forked children share those
+    pages copy-on-write.  It also ends when the batch does, which is what ends the workers (see
+    :func:`die_with_parent`).
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
