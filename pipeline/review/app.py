@@ -136,8 +136,11 @@ def create_app(settings: Settings) -> FastAPI:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     @app.get("/", response_class=HTMLResponse)
-    def plans(request: Request, q: str = "", issuer: str = "", doc_type: str = "", year: str = "", lead: str = ""):
-        filters = data.PlanFilters(q=q, issuer=issuer, doc_type=doc_type, year=year, lead=lead)
+    def plans(
+        request: Request, q: str = "", issuer: str = "", doc_type: str = "", year: str = "", lead: str = "",
+        reviewed: str = "",
+    ):  # fmt: skip
+        filters = data.PlanFilters(q=q, issuer=issuer, doc_type=doc_type, year=year, lead=lead, reviewed=reviewed)
         with session_scope(reader) as session:
             rows = data.plan_rows(session)
             unmatched = data.unmatched_corrections(session)
@@ -240,6 +243,13 @@ def create_app(settings: Settings) -> FastAPI:
             forms.correct_target(session, document_id, target_id, form, author=settings.author)
 
         return await write(request, document_id, f"target-{target_id}", change)
+
+    @app.post("/plans/{document_id}/reviewed")
+    async def reviewed(request: Request, document_id: int) -> RedirectResponse:
+        def change(session, form):  # noqa: ANN001, ANN202
+            forms.mark_reviewed(session, document_id, form, author=settings.author)
+
+        return await write(request, document_id, "top", change)
 
     @app.post("/plans/{document_id}/corrections/{correction_id}/undo")
     async def undo(request: Request, document_id: int, correction_id: int) -> RedirectResponse:

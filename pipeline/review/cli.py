@@ -157,7 +157,6 @@ def export_gold_command(
     for item in written:
         typer.echo(f"{item.path}: {item.tasks} tasks, {item.targets} targets, {item.corrections} corrections")
     if not written:
-        typer.echo(
-            "kehoach: no reviewed plan (no active correction): nothing written; --all exports every plan", err=True
-        )
+        message = "no reviewed plan (no correction, no reviewed mark): nothing written; --all exports every plan"
+        typer.echo(f"kehoach: {message}", err=True)
     raise typer.Exit(EXIT_OK)

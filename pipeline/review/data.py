@@ -52,6 +52,8 @@ class PlanRow:
     without_lead: int = 0
     without_due: int = 0
     corrections: int = 0
+    reviewed: bool = False
+    """An analyst marked a rendering of this plan as checked (with or without corrections)."""
     leads: set[str] = field(default_factory=set)
 
     @property
@@ -72,6 +74,8 @@ class PlanFilters:
     doc_type: str = ""
     year: str = ""
     lead: str = ""
+    reviewed: str = ""
+    """"yes", "no" or "" (either)."""
 
     def keep(self, row: PlanRow) -> bool:
         folded = fold(self.q) or ""
@@ -81,6 +85,7 @@ class PlanFilters:
             and (not self.doc_type or row.doc_type == self.doc_type)
             and (not self.year or str(row.year) == self.year)
             and (not self.lead or self.lead in row.leads)
+            and (self.reviewed not in ("yes", "no") or row.reviewed == (self.reviewed == "yes"))
         )
 
 
@@ -93,7 +98,7 @@ def _date(value: object) -> date | None:
 
 def plan_rows(session: Session) -> list[PlanRow]:
     """Every plan with its primary rendering and its counts, newest first."""
-    from kehoach.pipeline.corrections import count_corrections
+    from kehoach.pipeline.corrections import count_corrections, reviewed_documents
 
     rows: dict[int, PlanRow] = {}
     for r in session.execute(
@@ -124,6 +129,10 @@ def plan_rows(session: Session) -> list[PlanRow]:
         row = rows.get(plan_of.get(document_id))  # type: ignore[arg-type]
         if row is not None:
             row.corrections += count
+    for document_id in reviewed_documents(session):
+        row = rows.get(plan_of.get(document_id))  # type: ignore[arg-type]
+        if row is not None:
+            row.reviewed = True
     return sorted(rows.values(), key=lambda r: (r.issued_on or date.min, r.plan_id), reverse=True)
 
 
@@ -197,6 +206,7 @@ class PlanPage:
     spans: list[Span]
     corrections: list
     has_page_images: bool
+    reviewed: bool = False
 
 
 def _source_exists(path: str | None) -> bool:
@@ -349,7 +359,7 @@ def _other_spans(session: Session, document_id: int) -> list[Span]:
 
 def plan_page(session: Session, document_id: int) -> PlanPage | None:
     """The plan page of one rendering, or None when there is no such document."""
-    from kehoach.pipeline.corrections import list_corrections
+    from kehoach.pipeline.corrections import list_corrections, reviewed_documents
 
     document = _document(session, document_id)
     if document is None:
@@ -377,6 +387,7 @@ def plan_page(session: Session, document_id: int) -> PlanPage | None:
         spans=spans,
         corrections=list_corrections(session, document_id, include_undone=True),
         has_page_images=str(document["format"]).startswith("pdf") and _source_exists(document["source_path"]),
+        reviewed=document_id in reviewed_documents(session),
     )
 
 

@@ -126,6 +126,18 @@ def correct_target(session: Session, document_id: int, target_id: int, form: For
     return 1
 
 
+def mark_reviewed(session: Session, document_id: int, form: FormData, *, author: str | None) -> None:
+    """The analyst checked the whole plan (``reviewed=1``) or takes that back (``reviewed=0``).
+
+    A plan found right as extracted has no correction, yet it is exactly the gold an extractor should be
+    scored on: the mark is what lets ``export-gold`` include it.
+    """
+    value = _value(form, "reviewed")
+    if value not in ("0", "1"):
+        raise ValueError("reviewed must be 1 (checked) or 0")
+    add_correction(session, document_id=document_id, field="reviewed", new_value=value == "1", author=author)
+
+
 def undo(session: Session, document_id: int, correction_id: int) -> str:
     """Undo one correction of this document; returns the page anchor to go back to."""
     correction = get_correction(session, correction_id)

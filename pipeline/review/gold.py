@@ -1,7 +1,7 @@
 """Reviewed plans as gold files: every analyst's fix becomes test data for the extractor.
 
 ``kehoach review export-gold DIR`` writes, for each document with at least
-one active correction (or every document with ``every=True``), the file
+one active correction or marked as reviewed (or every document with ``every=True``), the file
 ``DIR/<source file name>.json`` (named as ``kehoach extract --out`` names its output,
 a path hash added when two documents share a file name) in the format of ``../shared/eval/GUIDELINES.md``,
 which ``score.py --gold DIR --pred …`` reads.  Values are the views'
@@ -144,13 +144,13 @@ def document_gold(session: Session, document_id: int) -> dict:
 
 def export_gold(session: Session, folder: Path, *, every: bool = False) -> list[Exported]:
     """Write the gold files of the reviewed documents (or of every document) into ``folder``."""
-    from kehoach.pipeline.corrections import count_corrections
+    from kehoach.pipeline.corrections import count_corrections, reviewed_documents
 
     counts = count_corrections(session)
     if every:
         documents = list(session.execute(text("SELECT id FROM documents ORDER BY id")).scalars())
     else:
-        documents = sorted(document_id for document_id, count in counts.items() if count)
+        documents = sorted({d for d, count in counts.items() if count} | reviewed_documents(session))
     from kehoach.pipeline.cli import output_names
 
     folder.mkdir(parents=True, exist_ok=True)

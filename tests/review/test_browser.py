@@ -184,6 +184,9 @@ def test_review_in_the_browser(page, server: str, served_url: str, tmp_path: Pat
     row.locator("input[name=lead]").first.fill("Sở Tài chính")
     row.locator("form.task-form button[type=submit]").click()
     page.wait_for_load_state("load")
+    page.click("#reviewed-form button")
+    page.wait_for_load_state("load")
+    assert page.locator("#reviewed-mark").is_visible()
     gold, pred = tmp_path / "gold", tmp_path / "pred"
     subprocess.run([*KEHOACH, "review", "export-gold", str(gold), "--db", served_url], check=True, capture_output=True)
     assert (gold / f"{LARGEST}.json").exists()

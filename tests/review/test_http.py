@@ -498,3 +498,35 @@ def test_review_pages_do_not_wait_for_an_ingest(sqlite_url: str) -> None:
             writer.wait(timeout=300)
         assert writer.returncode == 0 and answered > 0
         assert slowest < 5, f"a page waited {slowest:.1f} s for the ingest"
+
+
+def test_review_mark_a_plan_reviewed_without_changes(client, sample_url: str, tmp_path: Path) -> None:
+    """A plan found right as extracted is gold too: the mark shows on both pages and export-gold writes it."""
+    import subprocess
+
+    from tests.review.conftest import KEHOACH
+
+    document_id = _document(sample_url, LARGEST)
+    plan_id = _plan_of(sample_url, LARGEST)
+    page = client.get(f"/plans/{document_id}").text
+    assert 'id="reviewed-mark"' not in page
+    answer = client.post(f"/plans/{document_id}/reviewed", data={"csrf": csrf_of(page), "reviewed": "1"})
+    assert answer.status_code == 303
+    page = client.get(f"/plans/{document_id}").text
+    assert 'id="reviewed-mark"' in page and "Take back the reviewed mark" in page
+    row = re.search(rf'<tr data-plan="{plan_id}">(.*?)</tr>', client.get("/").text, re.S).group(1)
+    assert '<td class="n reviewed">✓</td>' in row and _numbers(row)[3] == 0  # a mark is no correction
+    assert _plan_rows(client.get("/", params={"reviewed": "yes"}).text) == [plan_id]
+    assert plan_id not in _plan_rows(client.get("/", params={"reviewed": "no"}).text)
+
+    def export(folder: Path) -> list[str]:
+        subprocess.run(
+            [*KEHOACH, "review", "export-gold", str(folder), "--db", sample_url], check=True, capture_output=True
+        )
+        return [p.name for p in folder.glob("*.json")]
+
+    assert export(tmp_path / "gold") == [f"{LARGEST}.json"]
+
+    client.post(f"/plans/{document_id}/reviewed", data={"csrf": csrf_of(page), "reviewed": "0"})
+    assert 'id="reviewed-mark"' not in client.get(f"/plans/{document_id}").text
+    assert export(tmp_path / "again") == []
