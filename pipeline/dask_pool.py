@@ -210,7 +210,8 @@ def _list_url(url: str, is_candidate: Callable[[Path], bool]) -> list[str]:
         names = [name for name in sorted(fs.glob(path)) if fs.isfile(name) and is_candidate(Path(name))]
     else:
         return [url]  # one file, taken as named (its bytes decide what it is)
-    return [fs.unstrip_protocol(name) for name in names]
+    chain = url[: url.rindex("::") + 2] if "::" in url else ""  # simplecache::s3://… stays chained
+    return [chain + fs.unstrip_protocol(name) for name in names]
 
 
 class _Batch:

@@ -35,18 +35,29 @@ from kehoach.pipeline.supervisor import TASKS_PER_WORKER, describe_death, worker
 from sqlalchemy import Engine
 
 
-def hash_source(source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None, str | None, str | None]:
+def is_remote(source: str) -> bool:
+    """A URL that must be copied to a local file for the readers (not a path, not ``file://``)."""
+    return is_url(source) and not source.startswith("file://")
+
+
+def hash_source(
+    source: str, limits: Limits = DEFAULT_LIMITS, copy_to: str | None = None
+) -> tuple[str, str | None, str | None, str | None]:
     """(source, sha256, None, None), or (source, None, error class, reason) when it may not or cannot be
-    read; runs on a worker.  A local path is checked first (a FIFO or ``/dev/zero`` would block the read)."""
+    read; runs on a worker.  A local path is checked first (a FIFO or ``/dev/zero`` would block the read).
+    ``copy_to`` keeps the bytes read in that local file, so a remote document is fetched once."""
     import fsspec
 
     digest = hashlib.sha256()
     try:
-        if not is_url(source) or source.startswith("file://"):
+        if not is_remote(source):
             check_readable(Path(source.removeprefix("file://")), limits)
-        with fsspec.open(source, "rb") as handle:
+        with fsspec.open(source, "rb") as handle, contextlib.ExitStack() as stack:
+            copy = stack.enter_context(open(copy_to, "wb")) if copy_to else None  # noqa: SIM115 - closed by the stack
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
+                if copy is not None:
+                    copy.write(chunk)
     except IngestError as exc:
         return source, None, type(exc).__name__, exc.reason
     except (OSError, ValueError) as exc:
@@ -55,23 +66,24 @@ def hash_source(source: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str 
     return source, digest.hexdigest(), None, None
 
 
-def _extract_in_child(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
-    """Runs in the extraction process: a URL is copied to a local temporary file the readers can open."""
-    if not is_url(source) or source.startswith("file://"):
-        path = source.removeprefix("file://")
-        _, extraction, error_class, message = extract_file(path, limits)
-        return source, extraction, error_class, message
-    import fsspec
+def local_name(source: str, folder: str) -> str:
+    """Where a remote ``source`` is copied in ``folder``: its suffix kept (readers do not need it, users do)."""
+    return os.path.join(folder, "document" + PurePosixPath(source.split("?", 1)[0]).suffix)
 
-    suffix = PurePosixPath(source.split("?", 1)[0]).suffix
+
+def _extract_in_child(item: str | tuple[str, str], limits: Limits = DEFAULT_LIMITS) -> WorkResult:
+    """Runs in the extraction process.  ``item`` is a path or URL, or (URL, local copy of it): a remote
+    URL given alone is copied to a local temporary file first, since the readers open local files."""
+    source, local = item if isinstance(item, tuple) else (item, None)
+    if local is None and not is_remote(source):
+        _, extraction, error_class, message = extract_file(source.removeprefix("file://"), limits)
+        return source, extraction, error_class, message
     with tempfile.TemporaryDirectory(prefix="kehoach-dask-") as folder:
-        local = os.path.join(folder, "document" + suffix)
-        try:
-            with fsspec.open(source, "rb") as remote, open(local, "wb") as handle:
-                for chunk in iter(lambda: remote.read(1 << 20), b""):
-                    handle.write(chunk)
-        except (OSError, ValueError) as exc:
-            return source, None, "IngestError", f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+        if local is None:
+            local = local_name(source, folder)
+            _, sha256, error_class, reason = hash_source(source, limits, copy_to=local)
+            if sha256 is None:
+                return source, None, error_class, reason
         _, extraction, error_class, message = extract_file(local, limits)
     if extraction is not None:
         extraction.source.path = source
@@ -103,9 +115,9 @@ _READY = ""
 START_SECONDS = 120
 
 
-def _read(source: str, limits: Limits) -> WorkResult:
+def _read(item: str | tuple[str, str], limits: Limits) -> WorkResult:
     """What the extraction process does with each message: answer :data:`_READY`, else extract."""
-    return (source, None, None, None) if source == _READY else _extract_in_child(source, limits)
+    return (item, None, None, None) if item == _READY else _extract_in_child(item, limits)
 
 
 class _Reader:
@@ -158,12 +170,14 @@ class _Reader:
         except (EOFError, OSError, pickle.UnpicklingError, AttributeError, TypeError, ValueError):
             return None
 
-    def extract(self, source: str) -> WorkResult:
+    def extract(self, item: str | tuple[str, str]) -> WorkResult:
+        """Extract a path or URL, or (URL, its local copy), in the process; a death or overrun is a failure."""
+        source = item[0] if isinstance(item, tuple) else item
         if self.process is None or not self.process.is_alive():
             self.stop(kill=True)
             self._start()
         assert self.process is not None and self.conn is not None
-        self.conn.send(source)
+        self.conn.send(item)
         ready = mp_connection.wait([self.conn, self.process.sentinel], timeout=self.limits.max_seconds)
         if not ready:
             self.stop(kill=True)
@@ -228,8 +242,8 @@ class ExtractorPlugin(WorkerPlugin):
         if self.reader is not None:
             self.reader.stop()
 
-    def extract(self, source: str) -> WorkResult:
-        return _extract_in_child(source, self.limits) if self.reader is None else self.reader.extract(source)
+    def extract(self, item: str | tuple[str, str]) -> WorkResult:
+        return _extract_in_child(item, self.limits) if self.reader is None else self.reader.extract(item)
 
 
 def extract_source(source: str, limits: Limits = DEFAULT_LIMITS) -> WorkResult:
@@ -255,10 +269,13 @@ def ingest_source(source: str, limits: Limits = DEFAULT_LIMITS, force: bool = Fa
     plugin = get_worker().plugins[PLUGIN_NAME]
     if plugin.engine is None:
         plugin.engine = make_engine(plugin.database)
-    _, sha256, error_class, reason = hash_source(source, limits)
-    if sha256 is None:
-        return source, None, 0, None, error_class, reason
-    stored = stored_versions(plugin.engine, [sha256])
-    if sha256 in stored and not (force or is_older(stored[sha256], pipeline_version())):
-        return source, "unchanged", 0, sha256, None, None
-    return store_result(plugin.engine, plugin.extract(source), reextract=sha256 in stored)
+    with tempfile.TemporaryDirectory(prefix="kehoach-dask-") as folder:
+        local = local_name(source, folder) if is_remote(source) else None  # fetched once, hashed and read here
+        _, sha256, error_class, reason = hash_source(source, limits, copy_to=local)
+        if sha256 is None:
+            return source, None, 0, None, error_class, reason
+        stored = stored_versions(plugin.engine, [sha256])
+        if sha256 in stored and not (force or is_older(stored[sha256], pipeline_version())):
+            return source, "unchanged", 0, sha256, None, None
+        result = plugin.extract((source, local) if local else source)
+    return store_result(plugin.engine, result, reextract=sha256 in stored)

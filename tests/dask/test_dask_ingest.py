@@ -300,3 +300,26 @@ def test_dask_ctrl_c_stops_between_documents(
     assert all(counts == reference.shares[sha] for sha, counts in stored.items())  # each document whole
     with engine.connect() as connection:
         assert connection.execute(text("SELECT status FROM ingest_runs")).scalar_one() == "interrupted"
+
+
+@pytest.mark.parametrize("writes", ["workers", "client"])
+def test_dask_remote_url_is_fetched_by_the_worker(
+    new_database: Callable[[], str], tmp_path: Path, inputs: list[Path], writes: str
+) -> None:
+    """A URL the readers cannot open (here a chained ``simplecache::file://`` one, as ``s3://`` would be) is
+    copied to the worker's local disk, hashed and read from there, and stored under its URL."""
+    from kehoach.pipeline.dask_pool import ingest_distributed
+
+    for path in inputs[:2]:
+        shutil.copy(path, tmp_path / path.name)
+    folder = f"simplecache::{tmp_path.resolve().as_uri()}"
+    engine = make_engine(new_database())
+    summary = ingest_distributed(engine, [folder], scheduler="local:1", writes=writes)
+    assert (summary.files, summary.ingested, summary.failed) == (2, 2, 0), summary.failures
+    with engine.connect() as connection:
+        paths = sorted(connection.execute(text("SELECT source_path FROM documents")).scalars())
+        shas = set(connection.execute(text("SELECT sha256 FROM documents")).scalars())
+    assert paths == sorted(f"simplecache::{(tmp_path / p.name).resolve().as_uri()}" for p in inputs[:2])
+    from kehoach.pipeline.run import sha256_of
+
+    assert shas == {sha256_of(path) for path in inputs[:2]}
