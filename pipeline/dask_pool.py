@@ -365,8 +365,8 @@ class _Batch:
 def _task_failure(exc: BaseException) -> str:
     from distributed import KilledWorker
 
-    if isinstance(exc, KilledWorker):
-        return f"a Dask worker died {ALLOWED_FAILURES + 1} times running this file"
+    if isinstance(exc, KilledWorker):  # the scheduler's allowed-failures (2 for local:N) deaths, plus one
+        return "every Dask worker that ran this file died (the scheduler's allowed-failures reached)"
     return f"{type(exc).__name__}: {exc}"
 
 
