@@ -284,3 +284,14 @@ def test_rows_of_any_driver_type_print_in_every_format() -> None:
         str(key), "1 day, 0:00:00", "0102", "7", "1.5", "3", "", moment, "2026-02-28", '["Sở Xây dựng"]', "", "true"
     ]  # fmt: skip
     assert outputs["tsv"].splitlines()[1].split("\t") == cells
+
+
+def test_very_verbose_shows_the_sql(database: Path) -> None:
+    done = run("-vv", "timeline", "--from", "2020", "--db", str(database), "--format", "csv")
+    assert done.returncode == 0
+    lines = done.stderr.decode().splitlines()
+    assert any(line.startswith("kehoach: SELECT * FROM v_timeline WHERE due_last_day >= ") for line in lines), lines
+    assert not any(
+        "SELECT * FROM v_timeline" in line
+        for line in run("-v", "timeline", "--db", str(database)).stderr.decode().splitlines()
+    )
