@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -33,10 +34,14 @@ from kehoach.pipeline.review.spans import render
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 HERE = Path(__file__).resolve().parent
+Change = Callable[[Session, FormData, str | None], object]
+"""What one correction form does: (session, submitted form, author) → an anchor to go back to, or anything else."""
 FLASH_COOKIE = "kehoach_review_error"
 """The one-line error of a refused correction, shown once by the page the browser is sent back to."""
 TASK_FILTERS = {"without_lead": "without a lead", "without_due": "without a due date", "flagged": "flagged"}
@@ -202,8 +207,9 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(404, str(exc)) from exc
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
-    async def write(request: Request, document_id: int, anchor: str, change) -> RedirectResponse:  # noqa: ANN001
-        """Run ``change(session, form)`` in one transaction and go back to the plan page."""
+    async def write(request: Request, document_id: int, anchor: str, change: Change) -> RedirectResponse:
+        """Run ``change(session, form, author)`` in one transaction and go back to the plan page at ``anchor``
+        (or at the anchor ``change`` returns, e.g. a new task's)."""
         if writer is None:
             raise HTTPException(403, "this server is read-only")
         form = await request.form()
@@ -211,9 +217,9 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
         target = f"/plans/{document_id}"
 
-        def transaction() -> str | None:
+        def transaction() -> object:
             with session_scope(writer) as session:
-                return change(session, form)
+                return change(session, form, settings.author)
 
         try:  # in a worker thread: an SQLite writer may wait for an ingest's lock, the event loop must not
             result = await run_in_threadpool(transaction)
@@ -221,42 +227,43 @@ def create_app(settings: Settings) -> FastAPI:
             return _refused(f"{target}#{anchor}", str(exc))
         except SQLAlchemyError as exc:  # a reader role without INSERT, a lock held past the timeout, a lost server
             return _refused(f"{target}#{anchor}", f"the database refused the correction: {_first_line(exc)}")
-        return RedirectResponse(f"{target}#{result or anchor}", 303)
+        return RedirectResponse(f"{target}#{result if isinstance(result, str) else anchor}", 303)
 
     @app.post("/plans/{document_id}/tasks/{task_id}")
     async def correct_task(request: Request, document_id: int, task_id: int) -> RedirectResponse:
-        def change(session, form):  # noqa: ANN001, ANN202
-            forms.correct_task(session, document_id, task_id, form, author=settings.author)
-
-        return await write(request, document_id, f"task-{task_id}", change)
+        return await write(
+            request,
+            document_id,
+            f"task-{task_id}",
+            lambda s, f, a: forms.correct_task(s, document_id, task_id, f, author=a),
+        )
 
     @app.post("/plans/{document_id}/tasks")
     async def add_task(request: Request, document_id: int) -> RedirectResponse:
-        def change(session, form):  # noqa: ANN001, ANN202
-            return f"task-{forms.add_task(session, document_id, form, author=settings.author)}"
-
-        return await write(request, document_id, "text", change)
+        return await write(
+            request, document_id, "text", lambda s, f, a: f"task-{forms.add_task(s, document_id, f, author=a)}"
+        )
 
     @app.post("/plans/{document_id}/targets/{target_id}")
     async def correct_target(request: Request, document_id: int, target_id: int) -> RedirectResponse:
-        def change(session, form):  # noqa: ANN001, ANN202
-            forms.correct_target(session, document_id, target_id, form, author=settings.author)
-
-        return await write(request, document_id, f"target-{target_id}", change)
+        return await write(
+            request,
+            document_id,
+            f"target-{target_id}",
+            lambda s, f, a: forms.correct_target(s, document_id, target_id, f, author=a),
+        )
 
     @app.post("/plans/{document_id}/reviewed")
     async def reviewed(request: Request, document_id: int) -> RedirectResponse:
-        def change(session, form):  # noqa: ANN001, ANN202
-            forms.mark_reviewed(session, document_id, form, author=settings.author)
-
-        return await write(request, document_id, "top", change)
+        return await write(
+            request, document_id, "top", lambda s, f, a: forms.mark_reviewed(s, document_id, f, author=a)
+        )
 
     @app.post("/plans/{document_id}/corrections/{correction_id}/undo")
     async def undo(request: Request, document_id: int, correction_id: int) -> RedirectResponse:
-        def change(session, form):  # noqa: ANN001, ANN202
-            return forms.undo(session, document_id, correction_id)
-
-        return await write(request, document_id, "corrections", change)
+        return await write(
+            request, document_id, "corrections", lambda s, _f, _a: forms.undo(s, document_id, correction_id)
+        )
 
     @app.exception_handler(StarletteHTTPException)  # ours, and the router's 404 and 405
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
