@@ -65,6 +65,12 @@ ALLOWED_FAILURES = 2
 """Worker deaths a task may cause before its file is recorded as failed (Dask's ``allowed-failures``)."""
 EXTRACTIONS_PER_WORKER = 2
 """Extraction tasks in flight per worker thread: one running, one queued, so no worker waits on the client."""
+FILES_PER_TASK = 8
+"""Most files one ``ingest`` task takes when the workers write: the scheduler's and the client's work per
+file shrinks by as much (benchmarks/dask_scaling.py measures it); a worker killed mid-task costs a rerun of
+the files it had not stored yet (those it had are found stored)."""
+TASKS_AHEAD = 4
+"""Tasks per worker thread that must remain before files are grouped: the end of a batch goes one by one."""
 HASHES_PER_WORKER = 4
 """Hash tasks in flight per worker thread (cheap: one read of the file)."""
 CAPACITY_SECONDS = 5.0
@@ -259,12 +265,14 @@ class _Batch:
         self._top_up()
         while self.kind and not self.stop.is_set():
             future = next(self.running)
-            kind, source = self.kind.pop(future.key)
+            kind, sources = self.kind.pop(future.key)
             del self.futures[future.key]
             if kind == "hash":
-                self._hashed(future, source)
+                self._hashed(future, sources[0])
+            elif kind == "ingest":
+                self._ingested(future, sources)
             else:
-                self._extracted(future, source)
+                self._extracted(future, sources[0])
             future.release()
             if not self.stop.is_set():
                 self._top_up()
@@ -273,23 +281,30 @@ class _Batch:
             self.client.cancel(list(self.futures.values()))  # type: ignore[attr-defined]
             self.summary.interrupted = True
 
-    def _submit(self, kind: str, source: str) -> None:
+    def _submit(self, kind: str, sources: list[str]) -> None:
+        """One task: ``hash`` or ``extract`` one file (client writes), or ``ingest`` a few (workers write)."""
         from kehoach.pipeline import dask_tasks
 
-        if kind == "hash":
-            function = dask_tasks.hash_source
-        else:
-            function = dask_tasks.ingest_source if self.writes == "workers" else dask_tasks.extract_source
         key = f"kehoach-{kind}-{uuid.uuid4().hex}"
-        priority = 1 if kind == "extract" else 0  # a worker extracts what was looked up before hashing more
-        extra = (self.force,) if function is dask_tasks.ingest_source else ()
-        future = self.client.submit(function, source, self.limits, *extra, key=key, priority=priority)  # type: ignore[attr-defined]
-        self.kind[key] = (kind, source)
+        priority = 0 if kind == "hash" else 1  # a worker extracts what was looked up before hashing more
+        if kind == "hash":
+            future = self.client.submit(dask_tasks.hash_source, sources[0], self.limits, key=key, priority=priority)  # type: ignore[attr-defined]
+        elif kind == "extract":
+            future = self.client.submit(dask_tasks.extract_source, sources[0], self.limits, key=key, priority=priority)  # type: ignore[attr-defined]
+        else:
+            arguments = (sources, self.limits, self.force)
+            future = self.client.submit(dask_tasks.ingest_sources, *arguments, key=key, priority=priority)  # type: ignore[attr-defined]
+        self.kind[key] = (kind, sources)
         self.futures[key] = future
         self.running.add(future)
 
     def _in_flight(self, kind: str) -> int:
         return sum(1 for k, _ in self.kind.values() if k == kind)
+
+    def _files_per_task(self, threads: int) -> int:
+        """Files per ``ingest`` task: up to :data:`FILES_PER_TASK` while much is left, one at the end of the
+        batch (and in small batches), so that the last tasks still spread over every worker."""
+        return max(1, min(FILES_PER_TASK, len(self.to_extract) // (TASKS_AHEAD * threads)))
 
     def _capacity(self) -> int:
         """Worker threads in the cluster, asked again every few seconds: on SLURM or Kubernetes the workers
@@ -303,16 +318,23 @@ class _Batch:
         """Keep the windows full; look hashes up in chunks, or at once when extraction would starve."""
         threads = self._capacity()
         self.extract_window, self.hash_window = EXTRACTIONS_PER_WORKER * threads, HASHES_PER_WORKER * threads
+        if self.writes == "workers":
+            ingesting = self._in_flight("ingest")
+            while self.to_extract and ingesting < self.extract_window:
+                size = self._files_per_task(threads)
+                self._submit("ingest", [self.to_extract.popleft() for _ in range(min(size, len(self.to_extract)))])
+                ingesting += 1
+            return
         extracting, hashing = self._in_flight("extract"), self._in_flight("hash")
         starving = len(self.to_extract) < self.extract_window - extracting
         if self.to_look_up and (len(self.to_look_up) >= HASH_LOOKUP_CHUNK or starving or not hashing):
             self._look_up()
         while self.to_extract and extracting < self.extract_window:
-            self._submit("extract", self.to_extract.popleft())
+            self._submit("extract", [self.to_extract.popleft()])
             extracting += 1
         backlog = len(self.to_extract) + len(self.to_look_up)
         while self.to_hash and hashing < self.hash_window and backlog < HASH_LOOKUP_CHUNK:
-            self._submit("hash", self.to_hash.popleft())
+            self._submit("hash", [self.to_hash.popleft()])
             hashing += 1
 
     def _look_up(self) -> None:
@@ -342,20 +364,35 @@ class _Batch:
             self.to_look_up.append((source, sha256))
 
     def _extracted(self, future: object, source: str) -> None:
+        """An extraction came back (client writes): store it here."""
         from kehoach.pipeline.dask_tasks import store_result
 
         looked_up = self.sha256.pop(source, None)
         again = source in self.again
         self.again.discard(source)
         try:
-            result = future.result()  # type: ignore[attr-defined]
-            if self.writes == "client":
-                result = store_result(self.engine, result, reextract=again)
-            _, outcome, pages, sha256, error_class, message = result
+            _, outcome, pages, sha256, error_class, message = store_result(
+                self.engine,
+                future.result(),  # type: ignore[attr-defined]
+                reextract=again,
+            )
         except Exception as exc:  # noqa: BLE001 - see _hashed
             outcome, pages, sha256, error_class, message = None, 0, None, "WorkerCrashed", _task_failure(exc)
+        self._count((source, outcome, pages, sha256 or looked_up, error_class, message))
+
+    def _ingested(self, future: object, sources: list[str]) -> None:
+        """A worker ingested (hashed, looked up, extracted, stored) a few files: count each."""
+        try:
+            results = future.result()  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - see _hashed
+            results = [(source, None, 0, None, "WorkerCrashed", _task_failure(exc)) for source in sources]
+        for stored in results:
+            self._count(stored)
+
+    def _count(self, stored: tuple[str, str | None, int, str | None, str | None, str | None]) -> None:
+        source, outcome, pages, sha256, error_class, message = stored
         if outcome is None:
-            self.fail(source, sha256 or looked_up, error_class or "Error", message or "")
+            self.fail(source, sha256, error_class or "Error", message or "")
         else:
             self.summary.count(outcome)  # type: ignore[arg-type]
             self.summary.pages += pages

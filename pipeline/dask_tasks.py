@@ -279,3 +279,8 @@ def ingest_source(source: str, limits: Limits = DEFAULT_LIMITS, force: bool = Fa
             return source, "unchanged", 0, sha256, None, None
         result = plugin.extract((source, local) if local else source)
     return store_result(plugin.engine, result, reextract=sha256 in stored)
+
+
+def ingest_sources(sources: list[str], limits: Limits = DEFAULT_LIMITS, force: bool = False) -> list[Stored]:
+    """:func:`ingest_source` for each of a few files, in one task (fewer tasks for the scheduler)."""
+    return [ingest_source(source, limits, force) for source in sources]

@@ -76,10 +76,17 @@ def test_dask_local_cluster_stores_what_the_in_process_run_stores(
 
 
 def test_dask_worker_killed_mid_task_runs_the_task_again(
-    new_database: Callable[[], str], inputs: list[Path], reference: Stored
+    new_database: Callable[[], str], inputs: list[Path], reference: Stored, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``kill -9`` of a Dask worker process while it extracts: the nanny starts another, the task reruns."""
+    """``kill -9`` of a Dask worker process while it ingests: the nanny starts another, the task reruns.
+
+    Files are grouped 4 to a task here (as in a long batch), so the killed task held several files.
+    """
     from distributed import default_client
+    from kehoach.pipeline import dask_pool
+
+    monkeypatch.setattr(dask_pool, "FILES_PER_TASK", 4)
+    monkeypatch.setattr(dask_pool, "TASKS_AHEAD", 1)
 
     killed: list[int] = []
 
@@ -87,7 +94,7 @@ def test_dask_worker_killed_mid_task_runs_the_task_again(
         if killed:
             return
         client = default_client()
-        busy = [w for w, keys in client.processing().items() if any("kehoach-extract" in str(k) for k in keys)]
+        busy = [w for w, keys in client.processing().items() if any("kehoach-ingest" in str(k) for k in keys)]
         if busy:
             pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
             os.kill(pid, signal.SIGKILL)

@@ -132,3 +132,14 @@ def test_dask_local_cluster_listens_on_loopback_only() -> None:
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")
     assert listening and {address.ip for address in listening} == {"127.0.0.1"}
     assert 8787 not in {address.port for address in listening}  # no dashboard on its well-known port
+
+
+@pytest.mark.parametrize(
+    ("left", "threads", "expected"), [(1000, 2, 8), (40, 2, 5), (7, 2, 1), (0, 1, 1), (64, 100, 1)]
+)
+def test_dask_files_per_task_shrink_towards_the_end(left: int, threads: int, expected: int) -> None:
+    from collections import deque
+
+    batch = dask_pool._Batch.__new__(dask_pool._Batch)  # only its queue matters here
+    batch.to_extract = deque(["f"] * left)
+    assert batch._files_per_task(threads) == expected
