@@ -54,7 +54,7 @@ def _check(url: str, clean: dict[str, object]) -> None:
 @pytest.mark.parametrize("stored_before_kill", [3, 15])
 def test_crash_recovery_parent_killed(db_url: str, batch, stored_before_kill: int) -> None:
     folder, clean = batch
-    process = subprocess.Popen(ingest_command(folder, db_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(ingest_command(folder, db_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     descendants: list[psutil.Process] = []
     try:
         _wait_for_documents(db_url, process, stored_before_kill)
