@@ -270,9 +270,13 @@ def assign_plan(session: Session, document_id: int, *, carry_corrections: bool =
         plan_ids.insert(0, doc.plan_id)
     elif not plan_ids and doc.plan_id is not None and not _others_in(session, doc):
         plan_ids = [doc.plan_id]
+    merged_primaries: list[int] = []
     if plan_ids:
         plan_id = plan_ids[0]
         for merged in plan_ids[1:]:  # this file bridges two plans: they were one all along
+            merged_primaries.extend(
+                p for p in session.scalars(select(schema.Plan.primary_document_id).where(schema.Plan.id == merged)) if p
+            )
             session.execute(update(schema.Document).where(schema.Document.plan_id == merged).values(plan_id=plan_id))
             session.execute(
                 update(schema.Plan).where(schema.Plan.version_of_id == merged).values(version_of_id=plan_id)
@@ -285,6 +289,11 @@ def assign_plan(session: Session, document_id: int, *, carry_corrections: bool =
     refresh_plan(session, plan_id, carry_corrections=carry_corrections)
     if previous is not None and previous != plan_id:
         refresh_plan(session, previous, carry_corrections=carry_corrections)
+    if carry_corrections and merged_primaries:  # the merged plans' corrections join the surviving primary
+        primary = session.scalar(select(schema.Plan.primary_document_id).where(schema.Plan.id == plan_id))
+        for source in merged_primaries:
+            if primary is not None and source != primary:
+                _carry_corrections(session, source, primary)
     for other, kind in related:
         if kind == "version" and other.plan_id and other.plan_id != plan_id:
             _link_versions(session, doc, other, plan_id)

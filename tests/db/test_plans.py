@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from kehoach.models import schema
 from kehoach.models.document import PartialDate
-from kehoach.pipeline import plans, store
+from kehoach.pipeline import corrections, plans, store
 from kehoach.pipeline.db import make_engine, session_scope, upgrade
 from kehoach.pipeline.run import ingest_files
 from sqlalchemy import text
@@ -286,5 +286,14 @@ def test_a_file_related_to_two_plans_merges_them(engine, make_extraction) -> Non
             session.flush()
             if extraction is c:
                 assert session.scalar(text("SELECT count(*) FROM plans")) == 2
+                task_id, c_id = session.execute(text("SELECT id, document_id FROM tasks ORDER BY id DESC")).first()
+                corrections.add_correction(
+                    session, document_id=c_id, task_id=task_id, field="lead", new_value=["Sở Nội vụ"]
+                )
     assert _rows(engine, "SELECT count(*), max(renderings) FROM plans") == [(1, 3)]
     assert _scalar(engine, "SELECT count(DISTINCT plan_id) FROM documents") == 1
+    # the merged plan's correction follows it to the primary file of the plan that remains
+    b_id = _scalar(engine, "SELECT id FROM documents WHERE source_path = '/plans/b.docx'")
+    assert _scalar(engine, "SELECT primary_document_id FROM plans") == b_id
+    assert _rows(engine, "SELECT document_id, status FROM corrections") == [(b_id, "matched")]
+    assert _rows(engine, "SELECT lead FROM v_tasks WHERE corrected = 1") == [("Sở Nội vụ",)]
