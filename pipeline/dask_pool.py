@@ -5,10 +5,11 @@ bounded number of tasks in flight (``as_completed``), so memory stays flat
 however long the batch; the workers open the files
 (:mod:`kehoach.pipeline.dask_tasks`).  Who writes the database:
 
-- PostgreSQL: the workers.  One task per file hashes it, skips it if those
-  bytes are stored, else extracts it and writes it in one transaction
-  through the same ``run.store()`` as a local run (idempotent on sha256,
-  agencies upserted with ``ON CONFLICT``); a small outcome comes back.
+- PostgreSQL: the workers.  A task (one file, or up to 8 while much of a
+  long batch is left) hashes each file, skips it if those bytes are stored,
+  else extracts it and writes it in one transaction through the same
+  ``run.store()`` as a local run (idempotent on sha256, agencies upserted
+  with ``ON CONFLICT``); a small outcome per file comes back.
 - SQLite (one writer): the client.  A task hashes each file, the client
   looks the hashes up in chunks of 500, a second task extracts each new
   file, and the client stores the returned extraction.
@@ -41,7 +42,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kehoach.extractors.extract import pipeline_version
 from kehoach.pipeline.errors import KehoachError
 from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, display_path
 from kehoach.pipeline.pool import ocr_processes_per_worker
@@ -245,7 +245,7 @@ class _Batch:
         self.sha256: dict[str, str] = {}  # of the files being extracted (freed as each is stored)
         self.queued: set[str] = set()
         self.again: set[str] = set()  # stored sources extracted again (older kehoach, or force)
-        self.kind: dict[str, tuple[str, str]] = {}  # future key -> ("hash" | "extract", source)
+        self.kind: dict[str, tuple[str, list[str]]] = {}  # future key -> ("hash" | "extract" | "ingest", files)
         self.futures: dict[str, object] = {}
         self.running = as_completed()
 
@@ -260,7 +260,7 @@ class _Batch:
         record_error(self.engine, self.summary.run_id, failure)
 
     def run(self, sources: list[str]) -> None:
-        # workers that write also hash and look up (one task per file); else the client looks hashes up
+        # workers that write also hash and look up (one task per few files); else the client looks hashes up
         (self.to_extract if self.writes == "workers" else self.to_hash).extend(sources)
         self._top_up()
         while self.kind and not self.stop.is_set():
@@ -338,6 +338,8 @@ class _Batch:
             hashing += 1
 
     def _look_up(self) -> None:
+        from kehoach.extractors.extract import pipeline_version
+
         stored = stored_versions(self.engine, [sha256 for _, sha256 in self.to_look_up])
         running = pipeline_version()
         for source, sha256 in self.to_look_up:
