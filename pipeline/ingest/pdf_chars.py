@@ -431,13 +431,19 @@ def _inside_letter(line: list[dict[str, Any]], position: int, x: float) -> bool:
     return False
 
 
+def _is_mark(text: str) -> bool:
+    """One combining character.  A base that took a mark it cannot compose with holds two characters, and
+    ``unicodedata.combining`` raises on those (a damaged font's marks, found by fuzzing)."""
+    return len(text) == 1 and unicodedata.combining(text) != 0
+
+
 def attach_marks(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Fold each combining mark into the base letter it sits over (NFC), wherever the stream drew it."""
-    if not any(unicodedata.combining(c["text"]) for c in chars):
+    if not any(_is_mark(c["text"]) for c in chars):
         return chars
-    bases = [c for c in chars if not unicodedata.combining(c["text"])]
+    bases = [c for c in chars if not _is_mark(c["text"])]
     for mark in chars:
-        if not unicodedata.combining(mark["text"]):
+        if not _is_mark(mark["text"]):
             continue
         centre = (mark["x0"] + mark["x1"]) / 2
         middle = (mark["top"] + mark["bottom"]) / 2
