@@ -35,18 +35,44 @@ LOGGER = logging.getLogger("kehoach")
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """A handler that writes to whatever ``sys.stderr`` is now (a test runner swaps it per command)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("kehoach: %(message)s"))
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - a text stream
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+_HANDLER = _CurrentStderr()
+
+
 def configure(*, quiet: bool = False, verbose: int = 0) -> None:
-    """Set the ``kehoach`` logger's level from ``-q``/``-v`` and send its records to stderr."""
+    """Set the ``kehoach`` logger's level from ``-q``/``-v`` and send its records to stderr.
+
+    Called once per command; calling it again (several commands in one process) resets what an
+    earlier ``-vv`` switched on.
+    """
     level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     LOGGER.setLevel(level)
-    if not LOGGER.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("kehoach: %(message)s"))
-        LOGGER.addHandler(handler)
+    if _HANDLER not in LOGGER.handlers:
+        LOGGER.addHandler(_HANDLER)
         LOGGER.propagate = False
+    sql = logging.getLogger("sqlalchemy.engine")
     if verbose >= 2 and not quiet:
-        logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
-        logging.getLogger("sqlalchemy.engine").addHandler(LOGGER.handlers[0])
+        sql.setLevel(logging.INFO)
+        if _HANDLER not in sql.handlers:
+            sql.addHandler(_HANDLER)
+    elif _HANDLER in sql.handlers:
+        sql.removeHandler(_HANDLER)
+        sql.setLevel(logging.WARNING)
 
 
 def quiet() -> bool:

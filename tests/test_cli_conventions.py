@@ -295,3 +295,13 @@ def test_very_verbose_shows_the_sql(database: Path) -> None:
         "SELECT * FROM v_timeline" in line
         for line in run("-v", "timeline", "--db", str(database)).stderr.decode().splitlines()
     )
+
+
+def test_verbosity_is_per_command_in_one_process(database: Path) -> None:
+    """Several commands in one process (a notebook, a test runner): each gets the verbosity it asks for."""
+    first = invoke("-vv", "timeline", "--db", str(database), "--format", "csv")
+    second = invoke("timeline", "--db", str(database), "--format", "csv")
+    third = invoke("-v", "query", "SELECT 1", "--db", str(database), "--format", "csv")
+    assert "kehoach: SELECT * FROM v_timeline" in first.stderr
+    assert second.stderr == ""  # neither the SQL nor the notes of the -vv before
+    assert third.stderr.startswith("kehoach: database sqlite:///") and "SELECT 1" not in third.stderr
