@@ -172,11 +172,19 @@ def _retryable(exc: DBAPIError) -> bool:
 
 
 def store(engine: Engine, extraction: Extraction, source_path: str, *, reextract: bool = False) -> Outcome:
-    """Write one extraction in one transaction, retrying races with concurrent runs."""
+    """Write one extraction in one transaction, retrying races with concurrent runs.
+
+    The text's plan signature is computed first, outside the transaction: no lock waits for it.
+    """
+    from kehoach.pipeline.plans import signature
+
+    text_signature = signature(extraction.content)
     for attempt in range(STORE_ATTEMPTS):
         try:
             with session_scope(engine) as session:
-                return store_extraction(session, extraction, source_path=source_path, reextract=reextract).outcome
+                return store_extraction(
+                    session, extraction, source_path=source_path, reextract=reextract, signature=text_signature
+                ).outcome
         except IntegrityError:
             with session_scope(engine) as session:
                 if find_document(session, extraction.source.sha256) is not None:

@@ -84,11 +84,18 @@ def find_document(session: Session, sha256: str) -> int | None:
 
 
 def store_extraction(
-    session: Session, extraction: Extraction, *, source_path: str | None = None, reextract: bool = False
+    session: Session,
+    extraction: Extraction,
+    *,
+    source_path: str | None = None,
+    reextract: bool = False,
+    signature: tuple[list[int] | None, int] | None = None,
 ) -> StoreResult:
     """Insert ``extraction`` (or recognise it as already stored) inside the open transaction.
 
     ``reextract``: the same bytes are stored already and this is a newer extraction of them: rewrite them.
+    ``signature``: ``plans.signature(extraction.content)`` when the caller computed it before the
+    transaction (``run.store`` does, so the write lock is not held while the text is hashed).
     """
     sha256 = extraction.source.sha256
     existing = find_document(session, sha256)
@@ -99,7 +106,8 @@ def store_extraction(
         return StoreResult("unchanged", existing)  # a concurrent run stored the same bytes while we waited
     if existing is not None:
         stored_path = session.scalar(select(schema.Document.source_path).where(schema.Document.id == existing))
-        _rewrite(session, existing, extraction, stored_path or source_path or canonical_path(extraction.source.path))
+        path = stored_path or source_path or canonical_path(extraction.source.path)
+        _rewrite(session, existing, extraction, path, signature)
         return StoreResult("reextracted", existing)
     path = source_path or canonical_path(extraction.source.path)
     previous = session.scalars(
@@ -108,16 +116,16 @@ def store_extraction(
     if previous:
         for extra in previous[1:]:
             delete_document(session, extra)
-        _rewrite(session, previous[0], extraction, path)
+        _rewrite(session, previous[0], extraction, path, signature)
         return StoreResult("replaced", previous[0])
     agency_ids = upsert_agencies(session, _mentions(extraction))
-    document = schema.Document(**_document_values(extraction, path))
+    document = schema.Document(**_document_values(extraction, path, signature))
     session.add(document)
     session.flush()  # the document id, and the sha256 uniqueness check, before the children
     _add_children(session, document, extraction, agency_ids)
     session.flush()
     resolve_references(session, document)
-    _assign_plan(session, document.id, extraction.content)
+    plans.assign_plan(session, document.id)
     return StoreResult("ingested", document.id)
 
 
@@ -147,7 +155,13 @@ _EXTRACTED = (
 """The rows extraction made for a document (milestones and task agencies go with their tasks)."""
 
 
-def _rewrite(session: Session, document_id: int, extraction: Extraction, path: str) -> None:
+def _rewrite(
+    session: Session,
+    document_id: int,
+    extraction: Extraction,
+    path: str,
+    signature: tuple[list[int] | None, int] | None,
+) -> None:
     """Replace a stored document's extracted rows and columns by ``extraction``, keeping its id.
 
     Corrections stay (their task and target links fall to NULL with the old rows) and are re-attached
@@ -158,7 +172,9 @@ def _rewrite(session: Session, document_id: int, extraction: Extraction, path: s
     for model in _EXTRACTED:
         session.execute(delete(model).where(model.document_id == document_id))
     session.execute(
-        update(schema.Document).where(schema.Document.id == document_id).values(**_document_values(extraction, path))
+        update(schema.Document)
+        .where(schema.Document.id == document_id)
+        .values(**_document_values(extraction, path, signature))
     )
     session.flush()
     agency_ids = upsert_agencies(session, _mentions(extraction))
@@ -167,13 +183,8 @@ def _rewrite(session: Session, document_id: int, extraction: Extraction, path: s
     _add_children(session, document, extraction, agency_ids)
     session.flush()
     resolve_references(session, document)
-    _assign_plan(session, document_id, extraction.content)
-    reattach(session, document_id)
-
-
-def _assign_plan(session: Session, document_id: int, content: str) -> None:
-    plans.store_signature(session, document_id, content)
     plans.assign_plan(session, document_id)
+    reattach(session, document_id)
 
 
 def delete_document(session: Session, document_id: int) -> None:
@@ -254,8 +265,11 @@ def upsert_agencies(session: Session, mentions: Iterable[AgencyMention]) -> dict
 # --------------------------------------------------------------------------- rows
 
 
-def _document_values(extraction: Extraction, path: str) -> dict[str, object]:
+def _document_values(
+    extraction: Extraction, path: str, signature: tuple[list[int] | None, int] | None = None
+) -> dict[str, object]:
     """The ``documents`` columns of an extraction (for an insert, or for a rewrite in place)."""
+    text_signature, shingle_count = signature or plans.signature(extraction.content)
     meta = extraction.document
     issued_on, issued_precision, issued_text = date_columns(meta.issued_date)
     return {
@@ -283,6 +297,8 @@ def _document_values(extraction: Extraction, path: str) -> dict[str, object]:
         "pipeline_version": extraction.pipeline_version or "",
         "ingested_at": datetime.now(UTC),
         "content": extraction.content,
+        "text_signature": text_signature,
+        "shingle_count": shingle_count,
     }
 
 
