@@ -136,7 +136,7 @@ def docx_xml(data: bytes, rng: random.Random) -> bytes:
                 payload = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                 if rng.random() < 0.1:
                     payload = payload[: rng.randrange(1, len(payload))]
-            target.writestr(name, payload)
+            target.writestr(archive.getinfo(name), payload, zipfile.ZIP_DEFLATED)  # its own date: reproducible bytes
     return out.getvalue()
 
 
