@@ -178,7 +178,11 @@ def connect(spec: str, *, limits: Limits = DEFAULT_LIMITS, database: str | None 
         except OSError as exc:  # includes asyncio/Dask connection timeouts
             raise SchedulerError(f"cannot reach the Dask scheduler at {spec} ({exc})") from exc
         plugin = ExtractorPlugin(limits, ocr, database, own_workers=bool(local))
-        client.register_plugin(plugin, name=PLUGIN_NAME)
+        try:
+            client.register_plugin(plugin, name=PLUGIN_NAME)
+        except Exception as exc:  # noqa: BLE001 - e.g. the workers cannot reach the database
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            raise SchedulerError(f"the Dask workers could not get ready: {type(exc).__name__}: {first}") from exc
         if local:
             client.wait_for_workers(int(local.group(1)), timeout=CONNECT_SECONDS)
         yield client

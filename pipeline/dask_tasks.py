@@ -223,13 +223,20 @@ class ExtractorPlugin(WorkerPlugin):
         self.engine: Engine | None = None
 
     def setup(self, worker: object = None) -> None:
-        """Prepare the extraction process (started at the first file; it dies with this worker).
+        """Connect to the database (when this worker writes) and prepare the extraction process (started
+        at the first file; it dies with this worker).
 
         A daemonic worker (Dask's default for workers it did not start here) may have no children: it
         then extracts in its own thread, without the time limit (``DASK_DISTRIBUTED__WORKER__DAEMON=False``).
         """
         if self.own_workers and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a worker restarted by its nanny: Ctrl-C is the batch's
+        if self.database:  # a worker that cannot reach the database says so now, not once per file
+            from kehoach.pipeline.db import make_engine
+
+            self.engine = make_engine(self.database)
+            with self.engine.connect():
+                pass
         if multiprocessing.current_process().daemon:
             return
         context = multiprocessing.get_context("forkserver")

@@ -143,3 +143,15 @@ def test_dask_files_per_task_shrink_towards_the_end(left: int, threads: int, exp
     batch = dask_pool._Batch.__new__(dask_pool._Batch)  # only its queue matters here
     batch.to_extract = deque(["f"] * left)
     assert batch._files_per_task(threads) == expected
+
+
+def test_dask_workers_that_cannot_reach_the_database_say_so_at_once(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = f"postgresql+psycopg://nobody@127.0.0.1:{port}/kehoach?connect_timeout=2"
+    expected = "the Dask workers could not get ready: OperationalError"
+    with pytest.raises(dask_pool.SchedulerError, match=expected), dask_pool.connect("local:1", database=unreachable):
+        pass
