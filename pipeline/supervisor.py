@@ -133,8 +133,9 @@ class Supervisor:
         path = queue.pop()
         try:
             worker.conn.send(path)
-        except (OSError, BrokenPipeError):
-            queue.append(path)  # it died idle: its sentinel says so on the next wait
+        except OSError:  # it died idle (its pipe is broken): the file goes to the worker started in its place
+            queue.append(path)
+            self._retire(worker, kill=True)
             return
         worker.path = path
         worker.deadline = time.monotonic() + self.max_seconds if self.max_seconds is not None else None
@@ -159,7 +160,7 @@ class Supervisor:
     def _step(self, queue: list[str]) -> Iterator[Result]:
         busy = [worker for worker in self.workers if worker.path is not None]
         idle = [worker for worker in self.workers if worker.path is None]
-        for worker in idle:  # a worker whose send failed, or one left without work while others died
+        for worker in idle:  # it finished when the queue was empty
             if queue:
                 self._give(worker, queue)
             else:
