@@ -238,8 +238,9 @@ def memory_cap(max_memory: int | None) -> Iterator[None]:
         return
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = address_space() + max_memory
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
+    for limit in (soft, hard):  # never looser than a limit the user set (ulimit -v)
+        if limit != resource.RLIM_INFINITY:
+            cap = min(cap, limit)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     try:
         yield
