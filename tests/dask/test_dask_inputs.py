@@ -64,6 +64,9 @@ def test_dask_cli_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in lines[0], lines
+    if (tmp_path / "k.db").exists():  # the engine may create the file; no run, no schema is written
+        with make_engine(f"sqlite:///{tmp_path / 'k.db'}").connect() as connection:
+            assert not connection.execute(text("SELECT name FROM sqlite_master")).all()
 
 
 def test_dask_fsspec_folder_is_listed_on_the_client(tmp_path: Path) -> None:
