@@ -46,17 +46,23 @@ def _count(engine, sql: str) -> int:
 
 
 def _ingest(db_url: str, folder: Path, workers: int) -> subprocess.Popen:
+    """``kehoach ingest`` in a process group of its own, as a terminal runs a command."""
     return subprocess.Popen(
         [str(KEHOACH), "ingest", str(folder), "--db", db_url, "--workers", str(workers), "--no-progress"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
+        start_new_session=True,
     )
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_ctrl_c_stops_the_batch_cleanly(db_url: str, batch: list[Path], workers: int) -> None:
+@pytest.mark.parametrize(
+    ("workers", "to_group"),
+    [(1, False), (2, True)],
+    ids=["in-process, SIGINT to kehoach", "worker pool, SIGINT to the process group (a terminal's Ctrl-C)"],
+)
+def test_ctrl_c_stops_the_batch_cleanly(db_url: str, batch: list[Path], workers: int, to_group: bool) -> None:
     engine = make_engine(db_url)
     process = _ingest(db_url, batch[0].parent, workers)
     deadline = time.monotonic() + 120
@@ -64,7 +70,10 @@ def test_ctrl_c_stops_the_batch_cleanly(db_url: str, batch: list[Path], workers:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "no document was written"
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    if to_group:  # the workers get it too, as from a terminal: they leave it to the parent
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == EXIT_INTERRUPTED, (stdout, stderr)
     assert "Traceback" not in stderr and "interrupted" in stderr and "stopping after the document" in stderr
