@@ -7,6 +7,7 @@ rerun, and two runs at once on one database.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -173,19 +174,25 @@ def _failures(engine) -> list[tuple[str, str, str]]:  # noqa: ANN001 - sqlalchem
         return [tuple(r) for r in connection.execute(text("SELECT path, error_class, message FROM ingest_errors"))]
 
 
+@pytest.fixture
+def long_scan(tmp_path: Path, scanned_batch: list[str]) -> Path:
+    """30 scanned pages (the sample scan 15 times): ~30 s of OCR on one core, however fast the machine."""
+    import pypdfium2
+
+    path = tmp_path / "long-scan.pdf"
+    with pypdfium2.PdfDocument(SCANNED) as scan, pypdfium2.PdfDocument.new() as pdf:
+        for _ in range(15):
+            pdf.import_pages(scan)
+        pdf.save(path)
+    return path
+
+
 def test_dask_document_over_the_time_limit_fails_alone(
-    new_database: Callable[[], str], scanned_batch: list[str], tmp_path: Path
+    new_database: Callable[[], str], scanned_batch: list[str], long_scan: Path
 ) -> None:
     from kehoach.pipeline.limits import DEFAULT_LIMITS
 
     engine = make_engine(new_database())
-    import pypdfium2
-
-    long_scan = tmp_path / "long-scan.pdf"  # 30 scanned pages: ~30 s of OCR on one core
-    with pypdfium2.PdfDocument(SCANNED) as scan, pypdfium2.PdfDocument.new() as pdf:
-        for _ in range(15):
-            pdf.import_pages(scan)
-        pdf.save(long_scan)
     batch = [str(long_scan), *scanned_batch[1:]]
     limits = dataclasses.replace(DEFAULT_LIMITS, max_seconds=4.0)  # a small plan takes well under a second
     began = time.monotonic()
@@ -330,3 +337,51 @@ def test_dask_remote_url_is_fetched_by_the_worker(
     from kehoach.pipeline.run import sha256_of
 
     assert shas == {sha256_of(path) for path in inputs[:2]}
+
+
+def test_dask_file_whose_workers_keep_dying_is_recorded_not_retried_for_ever(
+    new_database: Callable[[], str], scanned_batch: list[str], long_scan: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every worker that takes the (long) scan is killed: after allowed-failures deaths it is a failure row."""
+    from kehoach.pipeline import dask_pool
+
+    batches: list[dask_pool._Batch] = []
+    original = dask_pool._Batch.run
+
+    def run(self: dask_pool._Batch, sources: list[str]) -> None:
+        batches.append(self)  # the watcher looks up which task holds the scan
+        original(self, sources)
+
+    monkeypatch.setattr(dask_pool._Batch, "run", run)
+    done: list[int] = [0]
+    kills: list[int] = []
+    stop = threading.Event()
+
+    def kill_whoever_holds_the_scan() -> None:
+        while not stop.is_set():
+            time.sleep(0.1)
+            if not batches or done[0] < len(scanned_batch) - 1:
+                continue  # the small files first, so that no other file shares a dying worker
+            held = {key for key, (_, sources) in list(batches[0].kind.items()) if str(long_scan) in sources}
+            client = batches[0].client
+            with contextlib.suppress(Exception):  # the batch may end (and its client close) meanwhile
+                for worker, keys in client.processing().items():
+                    if held & {str(key) for key in keys}:
+                        os.kill(client.run(os.getpid, workers=[worker])[worker], signal.SIGKILL)
+                        kills.append(1)
+                        time.sleep(1.0)
+
+    watcher = threading.Thread(target=kill_whoever_holds_the_scan, daemon=True)
+    watcher.start()
+    engine = make_engine(new_database())
+    batch = [str(long_scan), *scanned_batch[1:]]
+    try:
+        summary = ingest_files(engine, batch, scheduler="local:2", on_progress=lambda d, _: done.__setitem__(0, d))
+    finally:
+        stop.set()
+        watcher.join()
+    assert summary.ingested == 2
+    [(path, error_class, message)] = _failures(engine)
+    assert (path, error_class) == (str(long_scan), "WorkerCrashed")
+    assert "allowed-failures" in message
+    assert len(kills) == dask_pool.ALLOWED_FAILURES + 1
