@@ -19,6 +19,7 @@ a worker past its deadline is killed and replaced.  A worker is replaced after
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import signal
 import time
@@ -50,7 +51,13 @@ def describe_death(exitcode: int | None, path: str) -> str:
 
 def worker_main(conn: mp_connection.Connection, initializer: Callable[..., None], initargs: tuple,
                 work: Callable[..., Result], work_args: tuple) -> None:  # fmt: skip
-    """A worker's life: initialise, then read a path, send its result, until told to stop (None) or orphaned."""
+    """A worker's life: initialise, then read a path, send its result, until told to stop (None) or orphaned.
+
+    The worker leads a process group of its own, so that killing it (its time is up) also kills what it
+    started, Tesseract above all, instead of leaving those to run out their own time.
+    """
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
     initializer(*initargs)
     while True:
         try:
@@ -67,9 +74,14 @@ def worker_main(conn: mp_connection.Connection, initializer: Callable[..., None]
 
 
 def stop_worker(process: Any, conn: mp_connection.Connection, *, kill: bool) -> None:
-    """End a worker of :func:`worker_main`: asked to stop (None), or killed; joined and its pipe closed."""
-    if kill and process.is_alive():
-        process.kill()
+    """End a worker of :func:`worker_main`: asked to stop (None), or killed with its process group; joined and its
+    pipe closed."""
+    if kill:
+        with contextlib.suppress(OSError):  # its group: the worker and the programs it runs (see worker_main)
+            if process.pid is not None and os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, signal.SIGKILL)
+        if process.is_alive():
+            process.kill()
     else:
         with contextlib.suppress(OSError):  # already gone: joined below all the same
             conn.send(None)
