@@ -158,3 +158,14 @@ def test_dask_workers_that_cannot_reach_the_database_say_so_at_once(tmp_path: Pa
     expected = "the Dask workers could not get ready: OperationalError"
     with pytest.raises(dask_pool.SchedulerError, match=expected), dask_pool.connect("local:1", database=unreachable):
         pass
+
+
+def test_dask_largest_files_go_first(tmp_path: Path) -> None:
+    sizes = {"small.txt": 10, "large.txt": 1000, "middle.txt": 100}
+    for name, size in sizes.items():
+        (tmp_path / name).write_text("x" * size)
+    order = dask_pool.largest_first(["s3://b/a.pdf", *(str(tmp_path / name) for name in sizes), "missing.txt"])
+    assert order == [str(tmp_path / n) for n in ("large.txt", "middle.txt", "small.txt")] + [
+        "missing.txt",
+        "s3://b/a.pdf",
+    ]
