@@ -154,7 +154,7 @@ def extract(
             sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         elif not as_json:
             typer.echo(
-                f"{path}: {len(extraction.tasks)} tasks, {len(extraction.targets)} targets, "
+                f"{display_path(path)}: {len(extraction.tasks)} tasks, {len(extraction.targets)} targets, "
                 f"{len(extraction.references)} references" + (f" -> {targets[path]}" if out else "")
             )
     if missing or failed or found.unreadable:

@@ -304,3 +304,11 @@ def test_limits_socket_is_refused(tmp_path: Path) -> None:
         assert isinstance(error, IngestError) and "is a socket, not a document file" in error.reason
         assert [reason for _, reason in discover_all([tmp_path]).unreadable] == []  # .sock: no document suffix
         assert "a socket" in discover_all([path]).unreadable[0][1]
+
+
+def test_limits_extract_shows_a_non_utf8_name_escaped(tmp_path: Path) -> None:
+    plan = Path(os.fsdecode(os.fsencode(tmp_path) + b"/k\xe9.txt"))
+    plan.write_bytes(SMALL_TEXT.read_bytes())
+    done = subprocess.run([sys.executable, "-m", "kehoach", "extract", str(plan)], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("utf-8").startswith(f"{os.fsencode(tmp_path).decode()}/k\\xe9.txt: ")
