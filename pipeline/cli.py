@@ -155,7 +155,7 @@ def extract(
         elif not as_json:
             typer.echo(
                 f"{display_path(path)}: {len(extraction.tasks)} tasks, {len(extraction.targets)} targets, "
-                f"{len(extraction.references)} references" + (f" -> {targets[path]}" if out else "")
+                f"{len(extraction.references)} references" + (f" -> {display_path(targets[path])}" if out else "")
             )
     if missing or failed or found.unreadable:
         raise typer.Exit(EXIT_MISSING_PATH if missing and not failed else EXIT_FAILED_DOCUMENTS)

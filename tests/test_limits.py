@@ -312,3 +312,19 @@ def test_limits_extract_shows_a_non_utf8_name_escaped(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "kehoach", "extract", str(plan)], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode("utf-8").startswith(f"{os.fsencode(tmp_path).decode()}/k\\xe9.txt: ")
+
+
+def test_limits_extract_json_of_a_non_utf8_name_is_valid_utf8(tmp_path: Path) -> None:
+    """The extraction JSON records the name escaped: ``--out`` wrote nothing but a traceback before."""
+    import json
+
+    plan = Path(os.fsdecode(os.fsencode(tmp_path) + b"/k\xe9.txt"))
+    plan.write_bytes(SMALL_TEXT.read_bytes())
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["extract", str(plan), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (written,) = out.iterdir()
+    payload = json.loads(written.read_bytes().decode("utf-8"))
+    assert payload["source"]["path"] == display_path(plan)
+    assert payload["source"]["path"].endswith("/k\\xe9.txt")
+    assert read_document(plan).source.path == display_path(plan)

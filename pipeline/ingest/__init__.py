@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kehoach.models.document import ParsedDocument, SourceFormat, SourceInfo
 from kehoach.pipeline.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
-from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_chars, check_readable
+from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_chars, check_readable, display_path
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 """A plain-text plan is at most a few hundred kB; anything this big is not one."""
@@ -36,7 +36,9 @@ def sniff(data: bytes) -> str:
 
 
 def source_info(path: Path, data: bytes, fmt: SourceFormat, **extra: object) -> SourceInfo:
-    return SourceInfo(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt, **extra)  # type: ignore[arg-type]
+    """The document's provenance; a file name that is not UTF-8 is recorded escaped (``\\xe9``), so the JSON and
+    the database can hold it (the file itself was read under its real name)."""
+    return SourceInfo(path=display_path(path), sha256=hashlib.sha256(data).hexdigest(), format=fmt, **extra)  # type: ignore[arg-type]
 
 
 def read_document(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> ParsedDocument:
