@@ -12,7 +12,7 @@ import os
 import time
 
 import pytest
-from kehoach.pipeline import supervisor
+from kehoach.pipeline import pool, supervisor
 from kehoach.pipeline.supervisor import Supervisor
 
 
@@ -34,7 +34,7 @@ def work(path: str, suffix: str) -> tuple[str, object, str | None, str | None]:
 
 
 def _run(paths: list[str], workers: int = 2, max_seconds: float | None = 30) -> dict[str, tuple]:
-    context = multiprocessing.get_context("forkserver")
+    context = pool._pool_context()  # the fork server every test of this session shares: same preload for all
     run = Supervisor(context, workers, work, ("!",), initializer=_init, initargs=("ready",), max_seconds=max_seconds)
     results = list(run.run(paths))
     assert len(results) == len(paths)
