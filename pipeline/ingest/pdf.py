@@ -348,6 +348,10 @@ def _read_pages(path: Path, data: bytes, warnings: list[str], max_pages: int | N
             for index in fallback:
                 assert pdf is not None
                 PDFIUM_STATS["pdfminer"] += 1
+                if index >= len(pdf.pages):  # pdfium counts the page, cannot load it, and pdfminer has no such page
+                    pages[index].skipped = True
+                    warnings.append(f"page {index + 1} left out: damaged (neither PDF parser can load it)")
+                    continue
                 page = pdf.pages[index]
                 content, problem = _read_page(page, path)
                 if problem is not None:
