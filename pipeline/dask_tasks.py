@@ -149,19 +149,22 @@ class _Reader:
         parent.recv()
 
     def stop(self, *, kill: bool = False) -> None:
-        if self.process is None or self.conn is None:
+        """Idempotent, and safe when the worker's plugin teardown races a task's own stop on another thread:
+        the process and pipe are taken off the object before they are waited on."""
+        process, conn = self.process, self.conn
+        self.process = self.conn = None
+        if process is None or conn is None:
             return
         if kill:
-            self.process.kill()
+            process.kill()
         else:
             with contextlib.suppress(OSError):
-                self.conn.send(None)
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
-        self.process = self.conn = None
+                conn.send(None)
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        conn.close()
 
     def _receive(self) -> WorkResult | None:
         assert self.conn is not None
