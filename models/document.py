@@ -11,6 +11,8 @@ in ``../shared/eval/CONTRACT.md``.
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -84,6 +86,9 @@ class ParsedDocument(_Model):
 # --------------------------------------------------------------------------- extraction
 
 
+_ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
+
+
 class PartialDate(_Model):
     """A calendar date known only to the precision the text gives.
 
@@ -112,6 +117,23 @@ class PartialDate(_Model):
 
     def sort_key(self) -> tuple[int, int, int]:
         return (self.year, self.month or 0, self.day or 0)
+
+    @classmethod
+    def from_iso(cls, text: str) -> PartialDate | None:
+        """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (None for any other shape).
+
+        The calendar decides, so ``2026-02-30`` raises ValueError instead of becoming 28 February: the
+        timeline's ``--from`` and an analyst's corrected due date read ISO text the same way.
+        """
+        match = _ISO_PARTIAL.match(text.strip())
+        if not match:
+            return None
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            _dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ValueError(f"{text.strip()!r} is not a calendar date ({exc})") from None
+        return cls(year=year, month=month, day=day)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         return self.iso()

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -55,7 +55,6 @@ NAME_SEPARATOR = "; "
 """How the views join agency names (``v_tasks.lead``)."""
 
 _SPACES = re.compile(r"\s+")
-_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
 @dataclass(frozen=True)
@@ -88,14 +87,9 @@ class CorrectionView:
 def parse_when(text: str, field: str) -> PartialDate:
     """The start (first period) or due (last period) date of a date as written ("Quý III/2026", "2026-09")."""
     written = " ".join(text.split())
-    iso = _ISO.match(written)
-    if iso:
-        year, month, day = (int(g) if g else None for g in iso.groups())
-        try:
-            date(year, month or 1, day or 1)
-        except ValueError:
-            raise ValueError(f"{written!r} is not a calendar date") from None
-        return PartialDate(year=year, month=month, day=day)
+    iso = PartialDate.from_iso(written)
+    if iso is not None:
+        return iso
     from kehoach.extractors.date_parsing import find_time_expressions
 
     for expression in find_time_expressions(written):

@@ -31,7 +31,7 @@ from kehoach.pipeline.dask_pool import PLUGIN_NAME, is_url
 from kehoach.pipeline.errors import IngestError
 from kehoach.pipeline.limits import DEFAULT_LIMITS, Limits, check_readable, display_path, time_message
 from kehoach.pipeline.pool import WORKER_PRELOAD, WorkResult, extract_file, init_worker
-from kehoach.pipeline.supervisor import TASKS_PER_WORKER, describe_death, worker_main
+from kehoach.pipeline.supervisor import TASKS_PER_WORKER, describe_death, stop_worker, worker_main
 from sqlalchemy import Engine
 
 
@@ -150,21 +150,11 @@ class _Reader:
 
     def stop(self, *, kill: bool = False) -> None:
         """Idempotent, and safe when the worker's plugin teardown races a task's own stop on another thread:
-        the process and pipe are taken off the object before they are waited on."""
+        the process and pipe are taken off the object before :func:`supervisor.stop_worker` waits on them."""
         process, conn = self.process, self.conn
         self.process = self.conn = None
-        if process is None or conn is None:
-            return
-        if kill:
-            process.kill()
-        else:
-            with contextlib.suppress(OSError):
-                conn.send(None)
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        conn.close()
+        if process is not None and conn is not None:
+            stop_worker(process, conn, kill=kill)
 
     def _receive(self) -> WorkResult | None:
         assert self.conn is not None

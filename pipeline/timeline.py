@@ -9,7 +9,6 @@ registry's ``successors``/``predecessors`` know).  Names are compared folded
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from kehoach.models.document import PartialDate
 
 RoleFilter = Literal["any", "lead", "coordinating"]
-_PERIOD = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 TIMELINE_COLUMNS = [
     "task_id",
     "plan",
@@ -49,20 +47,14 @@ class TimelineError(Exception):
 
 def parse_period(value: str) -> PartialDate:
     """ "2022", "2022-01" or "2022-01-15" as a partial date."""
-    match = _PERIOD.match(value.strip())
-    if not match:
-        raise TimelineError(f"{value!r} is not a period: use YYYY, YYYY-MM or YYYY-MM-DD")
     from kehoach.models.document import PartialDate
-    from kehoach.pipeline.store import date_columns
 
-    year, month, day = (int(g) if g else None for g in match.groups())
     try:  # the calendar decides: 2026-02-30 is an error, not 28 February
-        date(year, 1 if month is None else month, 1 if day is None else day)  # type: ignore[arg-type]
+        period = PartialDate.from_iso(value)
     except ValueError as exc:
-        raise TimelineError(f"{value!r} is not a valid date ({exc})") from exc
-    period = PartialDate(year=year, month=month, day=day)  # type: ignore[arg-type]
-    if date_columns(period)[0] is None:
-        raise TimelineError(f"{value!r} is not a valid date")
+        raise TimelineError(str(exc)) from exc
+    if period is None:
+        raise TimelineError(f"{value!r} is not a period: use YYYY, YYYY-MM or YYYY-MM-DD")
     return period
 
 
