@@ -130,9 +130,9 @@ class PartialDate(_Model):
             return None
         year, month, day = (int(g) if g else None for g in match.groups())
         try:
-            _dt.date(year, month or 1, day or 1)  # type: ignore[arg-type]
+            _dt.date(year, 1 if month is None else month, 1 if day is None else day)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise ValueError(f"{text.strip()!r} is not a calendar date ({exc})") from None
+            raise ValueError(f"{text.strip()!r} is not a valid date ({exc})") from None
         return cls(year=year, month=month, day=day)  # type: ignore[arg-type]
 
     def __str__(self) -> str:

@@ -117,7 +117,7 @@ def test_dates_as_written_are_normalised_like_extracted_ones(plan, field, writte
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"field": "due", "new_value": "2026-02-30"}, "not a calendar date"),
+        ({"field": "due", "new_value": "2026-02-30"}, "not a valid date"),
         ({"field": "due", "new_value": "sớm nhất có thể"}, "not a date kehoach can read"),
         ({"field": "colour", "new_value": "red"}, "unknown field"),
         ({"field": "lead", "new_value": 42}, "list of names"),
